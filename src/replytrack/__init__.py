@@ -1,0 +1,92 @@
+"""replytrack: tell a CRM which contacts replied to its marketing emails."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from replytrack.autoreply import Verdict, classify
+from replytrack.correlate import Match
+from replytrack.errors import (
+    ConfigurationError,
+    ConflictError,
+    FilterSyntaxError,
+    HeaderError,
+    MalformedMessageError,
+    MissingDriverError,
+    NotFoundError,
+    ReplytrackError,
+    SchemaVersionError,
+    SourceError,
+    StoreConnectionError,
+    StoreError,
+    UnknownInboxError,
+)
+from replytrack.events import ReplyEvent, SubscriberError
+from replytrack.models import (
+    Contact,
+    DeliveryStatus,
+    Inbox,
+    MarketingEmail,
+    MatchStrategy,
+    MessageKind,
+    Reply,
+    ReplyTo,
+    ReplyToMode,
+    Send,
+    User,
+)
+from replytrack.protocols import InboxSource, SourceMessage, Store
+from replytrack.reports import ContactProperties, EmailReport, TimelineEntry
+from replytrack.sources import MaildirSource, MboxSource, MemorySource
+from replytrack.stores import MemoryStore
+from replytrack.tracker import IngestResult, Outcome, SyncSummary, Tracker
+
+try:
+    __version__ = version("replytrack")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "Contact",
+    "ContactProperties",
+    "DeliveryStatus",
+    "EmailReport",
+    "FilterSyntaxError",
+    "HeaderError",
+    "Inbox",
+    "InboxSource",
+    "IngestResult",
+    "MaildirSource",
+    "MalformedMessageError",
+    "MarketingEmail",
+    "Match",
+    "MatchStrategy",
+    "MboxSource",
+    "MemorySource",
+    "MemoryStore",
+    "MessageKind",
+    "MissingDriverError",
+    "NotFoundError",
+    "Outcome",
+    "Reply",
+    "ReplyEvent",
+    "ReplyTo",
+    "ReplyToMode",
+    "ReplytrackError",
+    "SchemaVersionError",
+    "Send",
+    "SourceError",
+    "SourceMessage",
+    "Store",
+    "StoreConnectionError",
+    "StoreError",
+    "SubscriberError",
+    "SyncSummary",
+    "TimelineEntry",
+    "Tracker",
+    "UnknownInboxError",
+    "User",
+    "Verdict",
+    "__version__",
+    "classify",
+]

@@ -1,0 +1,96 @@
+"""The one exception tree of replytrack.
+
+Every error the library raises derives from :class:`ReplytrackError`; each
+subclass also inherits the builtin that fits, so ``except ValueError`` keeps
+working for callers who do not know replytrack::
+
+    ReplytrackError
+    ├── ConfigurationError (ValueError)       wrong settings: secret, domain, naive datetime
+    ├── MalformedMessageError (ValueError)    unreadable mail; ingest reports it as MALFORMED
+    ├── HeaderError (ValueError)              a header value that cannot be parsed
+    ├── FilterSyntaxError (ValueError)        a bad segment filter expression
+    ├── NotFoundError (LookupError)           an id the caller named does not exist
+    │   └── UnknownInboxError                 an inbox id that was never connected
+    ├── ConflictError (ValueError)            a record that already exists with other content
+    ├── StoreError                            a store could not do what was asked
+    │   ├── StoreConnectionError (ConnectionError)
+    │   ├── SchemaVersionError                the database was written by a newer replytrack
+    │   └── MissingDriverError (ImportError)  the extra for a store URL is not installed
+    └── SourceError (ConnectionError)         an inbox source failed to fetch
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "ConflictError",
+    "FilterSyntaxError",
+    "HeaderError",
+    "MalformedMessageError",
+    "MissingDriverError",
+    "NotFoundError",
+    "ReplytrackError",
+    "SchemaVersionError",
+    "SourceError",
+    "StoreConnectionError",
+    "StoreError",
+    "UnknownInboxError",
+]
+
+
+class ReplytrackError(Exception):
+    """Root of every error replytrack raises."""
+
+
+class ConfigurationError(ReplytrackError, ValueError):
+    """A setting or argument is wrong; the message names it and what is expected."""
+
+
+class MalformedMessageError(ReplytrackError, ValueError):
+    """A message cannot be read at all (empty, not bytes, no header block)."""
+
+
+class HeaderError(ReplytrackError, ValueError):
+    """A header value cannot be parsed; the message names the header."""
+
+
+class FilterSyntaxError(ReplytrackError, ValueError):
+    """A segment filter expression is not valid; ``position`` is the offending offset."""
+
+    def __init__(self, message: str, *, expression: str, position: int) -> None:
+        pointer = f"\n  {expression}\n  {' ' * position}^"
+        super().__init__(f"{message} at position {position}{pointer}")
+        self.expression = expression
+        self.position = position
+
+
+class NotFoundError(ReplytrackError, LookupError):
+    """An id passed by the caller does not exist in this tenant."""
+
+
+class UnknownInboxError(NotFoundError):
+    """An inbox id that was never connected in this tenant."""
+
+
+class ConflictError(ReplytrackError, ValueError):
+    """A record with this id already exists with different content."""
+
+
+class StoreError(ReplytrackError):
+    """A store failed; the driver's exception is chained as ``__cause__``."""
+
+
+class StoreConnectionError(StoreError, ConnectionError):
+    """The store's database cannot be reached."""
+
+
+class SchemaVersionError(StoreError):
+    """The database schema is newer than this replytrack understands; it is left untouched."""
+
+
+class MissingDriverError(StoreError, ImportError):
+    """The optional dependency for a store is not installed; the message names the extra."""
+
+
+class SourceError(ReplytrackError, ConnectionError):
+    """An inbox source could not list or fetch messages."""

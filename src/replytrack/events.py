@@ -1,0 +1,70 @@
+"""Reply events and their subscribers: plain callables, isolated from each other's failures."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import attrs
+
+from replytrack.models import Reply
+
+__all__ = ["EventBus", "ReplyEvent", "Subscriber", "SubscriberError"]
+
+log = logging.getLogger("replytrack.events")
+
+
+@attrs.frozen(kw_only=True)
+class ReplyEvent:
+    """A human reply was stored (``name`` is 'reply.received'), or became one on reclassify."""
+
+    tenant: str
+    reply: Reply
+    name: str = "reply.received"
+
+
+Subscriber = Callable[[ReplyEvent], None]
+
+
+@attrs.frozen(kw_only=True)
+class SubscriberError:
+    """A subscriber raised while handling an event; the reply itself is stored."""
+
+    subscriber: str
+    event: ReplyEvent
+    error: str
+
+
+@attrs.define
+class EventBus:
+    """Calls every subscriber once per event, in subscription order."""
+
+    _subscribers: list[Subscriber] = attrs.field(factory=list, init=False)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns a function that removes it."""
+        with self._lock:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def publish(self, event: ReplyEvent) -> tuple[SubscriberError, ...]:
+        """Deliver ``event``; a failing subscriber is logged and reported, the others still run."""
+        errors = []
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            try:
+                callback(event)
+            except Exception as exc:  # a subscriber's bug must not lose the reply
+                name = getattr(callback, "__qualname__", repr(callback))
+                log.exception("reply subscriber %s failed for %s", name, event.reply.key)
+                errors.append(SubscriberError(subscriber=name, event=event, error=repr(exc)))
+        return tuple(errors)

@@ -1,0 +1,247 @@
+"""The domain records: immutable attrs classes shared by the engine, the stores and the sources."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+import attrs
+
+from replytrack.errors import ConfigurationError
+
+__all__ = [
+    "Contact",
+    "DeliveryStatus",
+    "Inbox",
+    "MarketingEmail",
+    "MatchStrategy",
+    "MessageKind",
+    "Reply",
+    "ReplyTo",
+    "ReplyToMode",
+    "Send",
+    "User",
+    "require_aware",
+]
+
+InboxKind = Literal["personal", "team"]
+
+
+def require_aware(value: datetime | None, name: str) -> None:
+    """Raise ConfigurationError for a naive datetime: times are compared across zones."""
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ConfigurationError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def _aware(name: str) -> Any:
+    def check(_instance: object, _attribute: object, value: datetime | None) -> None:
+        require_aware(value, name)
+
+    return check
+
+
+def _lower(value: str) -> str:
+    return str(value).strip().lower()
+
+
+def _lower_tuple(values: object) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    return tuple(str(v).strip().lower() for v in values)  # type: ignore[attr-defined]
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+class MessageKind(enum.Enum):
+    """What an inbound message is; only HUMAN counts as a reply."""
+
+    #: written by a person
+    HUMAN = "human"
+    #: out-of-office, vacation, auto-acknowledgement, challenge-response
+    AUTO_REPLY = "auto_reply"
+    #: delivery failure or delay notice, including MDN-format rejections
+    BOUNCE = "bounce"
+    #: read or disposition receipt
+    RECEIPT = "receipt"
+    #: list, bulk, notification or no-reply mail
+    BULK = "bulk"
+
+
+class MatchStrategy(enum.Enum):
+    """How an inbound message was tied to the send it answers."""
+
+    #: our signed token found in In-Reply-To or References
+    TOKEN = "token"
+    #: a Message-ID we sent (or its recorded provider rewrite) found in the threading headers
+    MESSAGE_ID = "message_id"
+    #: sender address, receiving inbox and normalised subject within the fallback window
+    FALLBACK = "fallback"
+    #: set by an integrator through Tracker.reclassify or a manual attribution
+    MANUAL = "manual"
+
+
+class DeliveryStatus(enum.Enum):
+    """What became of a send; a hard bounce makes it BOUNCED."""
+
+    SENT = "sent"
+    BOUNCED = "bounced"
+
+
+class ReplyToMode(enum.Enum):
+    """How a marketing email sets its Reply-To."""
+
+    INBOX = "inbox"
+    FROM_ADDRESS = "from_address"
+    CONTACT_OWNER = "contact_owner"
+
+
+@attrs.frozen(kw_only=True)
+class Inbox:
+    """A mailbox replytrack watches: a person's or a team's."""
+
+    id: str
+    address: str = attrs.field(converter=_lower)
+    kind: InboxKind = "team"
+    owner_id: str | None = None
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
+    connected_at: datetime | None = attrs.field(default=None, validator=_aware("connected_at"))
+    disconnected_at: datetime | None = attrs.field(
+        default=None, validator=_aware("disconnected_at")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in ("personal", "team"):
+            raise ConfigurationError(f"Inbox {self.id!r}: kind must be 'personal' or 'team'")
+        if self.kind == "personal" and not self.owner_id:
+            raise ConfigurationError(f"Inbox {self.id!r}: a personal inbox needs an owner_id")
+
+    def is_connected_at(self, when: datetime) -> bool:
+        """True when ``when`` falls in the inbox's connected period."""
+        if self.connected_at is None or when < self.connected_at:
+            return False
+        return self.disconnected_at is None or when < self.disconnected_at
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """A CRM user, who may own contacts and personal inboxes."""
+
+    id: str
+    email: str | None = None
+    name: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """A CRM contact: one or more addresses, an optional owner, free-form properties."""
+
+    id: str
+    emails: tuple[str, ...] = attrs.field(converter=_lower_tuple)
+    owner_id: str | None = None
+    properties: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.emails:
+            raise ConfigurationError(f"Contact {self.id!r} has no email address")
+
+
+@attrs.frozen
+class ReplyTo:
+    """A marketing email's Reply-To setting; build it with the class methods."""
+
+    mode: ReplyToMode
+    address: str | None = None
+
+    @classmethod
+    def inbox(cls, address: str) -> ReplyTo:
+        """Reply-To is this address, which must be a connected inbox."""
+        return cls(ReplyToMode.INBOX, address.strip())
+
+    @classmethod
+    def from_address(cls) -> ReplyTo:
+        """Reply-To is the email's From address ("use my From address as Reply-To")."""
+        return cls(ReplyToMode.FROM_ADDRESS)
+
+    @classmethod
+    def contact_owner(cls) -> ReplyTo:
+        """Reply-To is each recipient's owner's connected personal inbox."""
+        return cls(ReplyToMode.CONTACT_OWNER)
+
+
+@attrs.frozen(kw_only=True)
+class MarketingEmail:
+    """One marketing email, sent to many contacts."""
+
+    id: str
+    subject: str
+    from_address: str
+    reply_to: ReplyTo = attrs.field(factory=ReplyTo.from_address)
+    name: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Send:
+    """One recipient of one marketing email.
+
+    ``message_id`` is the Message-ID replytrack generated; ``provider_message_id``
+    the one the sending service really used, when the integrator recorded it.
+    ``reply_to`` is the address the mail carried; ``tracked`` is False (with
+    ``untracked_reason``) when that address is not a connected inbox.
+    """
+
+    id: str
+    email_id: str
+    contact_id: str
+    address: str
+    message_id: str
+    sent_at: datetime = attrs.field(validator=_aware("sent_at"))
+    reply_to: str | None
+    inbox_id: str | None
+    tracked: bool = True
+    untracked_reason: str | None = None
+    delivery: DeliveryStatus = DeliveryStatus.SENT
+    provider_message_id: str | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers to put on the outgoing mail: Message-ID, References, Reply-To."""
+        out = {"Message-ID": self.message_id, "References": self.message_id}
+        if self.reply_to:
+            out["Reply-To"] = self.reply_to
+        return out
+
+
+@attrs.frozen(kw_only=True)
+class Reply:
+    """An inbound message tied to a send: a human reply or automatic mail of another kind.
+
+    ``inbound_id`` identifies the inbound message (its normalised Message-ID, or a
+    content fingerprint when it has none); with ``send_id`` it is the record's key.
+    """
+
+    send_id: str
+    inbound_id: str
+    email_id: str
+    contact_id: str
+    inbox_id: str
+    received_at: datetime = attrs.field(validator=_aware("received_at"))
+    kind: MessageKind = MessageKind.HUMAN
+    subtype: str | None = None
+    strategy: MatchStrategy = MatchStrategy.TOKEN
+    confidence: float = 1.0
+    from_address: str = ""
+    alternate_address: str | None = None
+    subject: str = ""
+    snippet: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The record's identity: one record per send and inbound message."""
+        return (self.send_id, self.inbound_id)

@@ -1,0 +1,136 @@
+"""The plug points: :class:`Store` keeps records, :class:`InboxSource` yields inbound mail.
+
+Both are ``typing.Protocol`` classes: implement the methods, no base class
+needed. :class:`replytrack.MemoryStore` is the reference implementation of
+Store; ``replytrack.testing.StoreContract`` checks any implementation against it.
+
+Every Store method takes the tenant first and must never read or write
+another tenant's rows. The errors a method may raise are part of its contract:
+
+* any method: :class:`~replytrack.errors.StoreError` (driver errors chained),
+  :class:`~replytrack.errors.StoreConnectionError` when the database is gone;
+* ``add_sends``: :class:`~replytrack.errors.ConflictError` when a send id or
+  Message-ID already exists in the tenant with other content; nothing of the
+  batch is written then;
+* ``set_provider_message_id`` and ``set_reply_kind``:
+  :class:`~replytrack.errors.NotFoundError` for an unknown send or reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.reports import ContactProperties, EmailReport
+
+__all__ = ["InboxSource", "SourceMessage", "Store"]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where sends, replies and their aggregates live, scoped by tenant."""
+
+    def save_inbox(self, tenant: str, inbox: Inbox) -> None:
+        """Insert or replace an inbox (connection times included)."""
+
+    def get_inbox(self, tenant: str, inbox_id: str) -> Inbox | None:
+        """The inbox with this id, or None."""
+
+    def list_inboxes(self, tenant: str) -> list[Inbox]:
+        """Every inbox of the tenant, connected or not, ordered by id."""
+
+    def save_email(self, tenant: str, email: MarketingEmail) -> None:
+        """Insert or replace a marketing email."""
+
+    def get_email(self, tenant: str, email_id: str) -> MarketingEmail | None:
+        """The marketing email with this id, or None."""
+
+    def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
+        """Insert or replace contacts (addresses, owner, properties)."""
+
+    def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
+        """The contacts among ``contact_ids`` that exist, by id."""
+
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
+        """Insert sends in one transaction; re-adding an identical send is a no-op."""
+
+    def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
+        """The sends among ``send_ids`` that exist, by id."""
+
+    def find_sends_by_message_id(
+        self, tenant: str, message_ids: Collection[str]
+    ) -> dict[str, Send]:
+        """Sends whose normalised Message-ID or provider Message-ID is in ``message_ids``.
+
+        The result maps each id that matched (as given) to its send.
+        """
+
+    def find_sends_to(self, tenant: str, addresses: Collection[str], since: datetime) -> list[Send]:
+        """Sends to any of ``addresses`` (lower-case) with ``sent_at >= since``, newest first."""
+
+    def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
+        """Record the Message-ID the sending service really used; returns the updated send."""
+
+    def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
+        """Insert reply records in one transaction, skipping keys already stored.
+
+        Returns, per record, True when it was new. Two processes adding the same
+        key at once store it once: one of them gets False.
+        """
+
+    def set_reply_kind(
+        self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
+    ) -> Reply:
+        """Change a stored record's kind (an integrator's override); returns it updated."""
+
+    def list_replies(
+        self,
+        tenant: str,
+        *,
+        email_id: str | None = None,
+        contact_id: str | None = None,
+        kinds: Collection[MessageKind] | None = None,
+    ) -> list[Reply]:
+        """Stored records filtered by email, contact and kind, newest first (ties by key)."""
+
+    def report(self, tenant: str, email_id: str | None = None) -> EmailReport:
+        """The report for one email, or across all emails when ``email_id`` is None."""
+
+    def contact_properties(self, tenant: str, contact_id: str) -> ContactProperties:
+        """The contact's reply properties (all empty when it never replied)."""
+
+    def get_cursor(self, tenant: str, source_key: str) -> str | None:
+        """Where a source's last committed sync stopped, or None."""
+
+    def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
+        """Remember where a source's sync stopped (after its replies are stored)."""
+
+
+@attrs.frozen(kw_only=True)
+class SourceMessage:
+    """One message a source yields: its bytes, when it arrived, and the cursor after it."""
+
+    raw: bytes
+    received_at: datetime | None
+    cursor: str
+
+
+@runtime_checkable
+class InboxSource(Protocol):
+    """A mailbox to read: yields messages after a cursor, oldest first.
+
+    ``fetch`` raises :class:`~replytrack.errors.SourceError` when the mailbox
+    cannot be read; a message that cannot be read is yielded as it is (the
+    engine reports it MALFORMED), never skipped silently.
+    """
+
+    @property
+    def key(self) -> str:
+        """A stable name for this source, under which the store keeps its cursor."""
+
+    def fetch(self, after: str | None) -> Iterator[SourceMessage]:
+        """Messages that arrived after ``after`` (None: from the start), oldest first."""

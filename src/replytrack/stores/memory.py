@@ -1,0 +1,192 @@
+"""MemoryStore: the reference Store, kept in dicts; for tests and small jobs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+import attrs
+
+from replytrack.errors import ConflictError, NotFoundError
+from replytrack.headers import normalise_msg_id
+from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.reports import (
+    ContactProperties,
+    EmailReport,
+    compute_contact_properties,
+    compute_report,
+    newest_first,
+)
+
+__all__ = ["MemoryStore"]
+
+
+@attrs.define
+class _Tenant:
+    inboxes: dict[str, Inbox] = attrs.field(factory=dict)
+    emails: dict[str, MarketingEmail] = attrs.field(factory=dict)
+    contacts: dict[str, Contact] = attrs.field(factory=dict)
+    sends: dict[str, Send] = attrs.field(factory=dict)
+    by_message_id: dict[str, str] = attrs.field(factory=dict)
+    replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
+    cursors: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class MemoryStore:
+    """Everything in process memory; thread-safe; lost when the process ends."""
+
+    _tenants: dict[str, _Tenant] = attrs.field(init=False, factory=dict)
+    _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock)
+
+    def _t(self, tenant: str) -> _Tenant:
+        return self._tenants.setdefault(tenant, _Tenant())
+
+    def save_inbox(self, tenant: str, inbox: Inbox) -> None:
+        with self._lock:
+            self._t(tenant).inboxes[inbox.id] = inbox
+
+    def get_inbox(self, tenant: str, inbox_id: str) -> Inbox | None:
+        return self._t(tenant).inboxes.get(inbox_id)
+
+    def list_inboxes(self, tenant: str) -> list[Inbox]:
+        with self._lock:
+            return sorted(self._t(tenant).inboxes.values(), key=lambda i: i.id)
+
+    def save_email(self, tenant: str, email: MarketingEmail) -> None:
+        with self._lock:
+            self._t(tenant).emails[email.id] = email
+
+    def get_email(self, tenant: str, email_id: str) -> MarketingEmail | None:
+        return self._t(tenant).emails.get(email_id)
+
+    def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
+        with self._lock:
+            self._t(tenant).contacts.update((c.id, c) for c in contacts)
+
+    def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
+        known = self._t(tenant).contacts
+        return {cid: known[cid] for cid in contact_ids if cid in known}
+
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
+        with self._lock:
+            data = self._t(tenant)
+            batch: dict[str, Send] = {}
+            ids: dict[str, str] = {}
+            for send in sends:
+                existing = data.sends.get(send.id) or batch.get(send.id)
+                if existing is not None and existing != send:
+                    raise ConflictError(f"send {send.id!r} already exists with other content")
+                msg_id = normalise_msg_id(send.message_id)
+                owner = data.by_message_id.get(msg_id) or ids.get(msg_id)
+                if owner is not None and owner != send.id:
+                    raise ConflictError(
+                        f"Message-ID {send.message_id} already belongs to send {owner!r}"
+                    )
+                batch[send.id] = send
+                ids[msg_id] = send.id
+            data.sends.update(batch)
+            data.by_message_id.update(ids)
+
+    def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
+        sends = self._t(tenant).sends
+        return {sid: sends[sid] for sid in send_ids if sid in sends}
+
+    def find_sends_by_message_id(
+        self, tenant: str, message_ids: Collection[str]
+    ) -> dict[str, Send]:
+        data = self._t(tenant)
+        found = {}
+        for msg_id in message_ids:
+            send_id = data.by_message_id.get(msg_id)
+            if send_id is not None:
+                found[msg_id] = data.sends[send_id]
+        return found
+
+    def find_sends_to(self, tenant: str, addresses: Collection[str], since: datetime) -> list[Send]:
+        wanted = set(addresses)
+        with self._lock:
+            hits = [
+                s
+                for s in self._t(tenant).sends.values()
+                if s.address in wanted and s.sent_at >= since
+            ]
+        return sorted(hits, key=lambda s: (s.sent_at, s.id), reverse=True)
+
+    def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
+        with self._lock:
+            data = self._t(tenant)
+            send = data.sends.get(send_id)
+            if send is None:
+                raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
+            msg_id = normalise_msg_id(message_id)
+            owner = data.by_message_id.get(msg_id)
+            if owner is not None and owner != send_id:
+                raise ConflictError(f"Message-ID {message_id} already belongs to send {owner!r}")
+            if send.provider_message_id:
+                data.by_message_id.pop(normalise_msg_id(send.provider_message_id), None)
+            send = attrs.evolve(send, provider_message_id=message_id)
+            data.sends[send_id] = send
+            data.by_message_id[msg_id] = send_id
+            return send
+
+    def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
+        with self._lock:
+            stored = self._t(tenant).replies
+            new = []
+            for reply in replies:
+                fresh = reply.key not in stored
+                if fresh:
+                    stored[reply.key] = reply
+                new.append(fresh)
+            return new
+
+    def set_reply_kind(
+        self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
+    ) -> Reply:
+        with self._lock:
+            stored = self._t(tenant).replies
+            if key not in stored:
+                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
+            stored[key] = attrs.evolve(stored[key], kind=kind, subtype=subtype)
+            return stored[key]
+
+    def list_replies(
+        self,
+        tenant: str,
+        *,
+        email_id: str | None = None,
+        contact_id: str | None = None,
+        kinds: Collection[MessageKind] | None = None,
+    ) -> list[Reply]:
+        with self._lock:
+            replies = list(self._t(tenant).replies.values())
+        return newest_first(
+            r
+            for r in replies
+            if (email_id is None or r.email_id == email_id)
+            and (contact_id is None or r.contact_id == contact_id)
+            and (kinds is None or r.kind in kinds)
+        )
+
+    def report(self, tenant: str, email_id: str | None = None) -> EmailReport:
+        with self._lock:
+            data = self._t(tenant)
+            sends = [s for s in data.sends.values() if email_id is None or s.email_id == email_id]
+            replies = [
+                r for r in data.replies.values() if email_id is None or r.email_id == email_id
+            ]
+        return compute_report(email_id, sends, replies)
+
+    def contact_properties(self, tenant: str, contact_id: str) -> ContactProperties:
+        return compute_contact_properties(
+            contact_id, self.list_replies(tenant, contact_id=contact_id)
+        )
+
+    def get_cursor(self, tenant: str, source_key: str) -> str | None:
+        return self._t(tenant).cursors.get(source_key)
+
+    def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
+        with self._lock:
+            self._t(tenant).cursors[source_key] = cursor

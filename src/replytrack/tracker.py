@@ -1,0 +1,410 @@
+"""The Tracker: record sends, ingest inbound mail, report replies, tell subscribers.
+
+The pipeline for each batch of inbound messages: scan headers, classify
+(automatic mail or human), correlate to a send, check the time window and the
+sender, store the records in one transaction, then publish events.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+
+import attrs
+
+from replytrack.autoreply import Verdict, classify
+from replytrack.correlate import Correlator, Match
+from replytrack.errors import MalformedMessageError, NotFoundError, UnknownInboxError
+from replytrack.events import EventBus, ReplyEvent, Subscriber, SubscriberError
+from replytrack.headers import TokenSigner, new_send_id, normalise_msg_id
+from replytrack.message import RawMessage
+from replytrack.models import (
+    Contact,
+    Inbox,
+    MarketingEmail,
+    MessageKind,
+    Reply,
+    Send,
+    require_aware,
+)
+from replytrack.protocols import InboxSource, Store
+from replytrack.quotes import snippet
+from replytrack.replyto import resolve_reply_to
+from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
+
+__all__ = ["IngestResult", "Outcome", "SyncSummary", "Tracker"]
+
+Clock = Callable[[], datetime]
+Inbound = bytes | tuple[bytes, datetime | None]
+BATCH_SIZE = 500
+
+
+class Outcome(enum.Enum):
+    """What ingesting one message did."""
+
+    #: a human reply, stored and counted
+    REPLY = "reply"
+    #: automatic mail tied to a send (auto-reply, bounce, receipt, bulk): stored, not counted
+    AUTOMATIC = "automatic"
+    #: no send of ours is referenced
+    NOT_A_REPLY = "not_a_reply"
+    #: received before the inbox was connected, while it was disconnected, or before the send
+    BEFORE_TRACKING = "before_tracking"
+    #: this message was already stored for that send, through whichever inbox
+    DUPLICATE = "duplicate"
+    #: the sender is not an address of the contact the send went to: not attributed
+    WRONG_SENDER = "wrong_sender"
+    #: answers a send whose Reply-To was not a connected inbox: never counted
+    UNTRACKED = "untracked"
+    #: no connected inbox could be resolved for the message
+    UNKNOWN_INBOX = "unknown_inbox"
+    #: the message could not be read; ``reason`` says why
+    MALFORMED = "malformed"
+
+
+@attrs.frozen(kw_only=True)
+class IngestResult:
+    """The outcome of one message, with what was stored and why."""
+
+    outcome: Outcome
+    reason: str = ""
+    reply: Reply | None = None
+    match: Match | None = None
+    verdict: Verdict | None = None
+    subscriber_errors: tuple[SubscriberError, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class SyncSummary:
+    """What one sync of a source did: outcomes counted, and the cursor it stopped at."""
+
+    counts: dict[Outcome, int]
+    cursor: str | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tracker:
+    """Reply tracking for one tenant (one CRM account) over a Store.
+
+    ``secret`` (32+ random bytes) signs the Message-IDs; keep it stable: replies
+    to mail signed with a lost secret still match by Message-ID lookup, but no
+    longer by token. ``domain`` is the right-hand side of those Message-IDs.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        secret: bytes,
+        domain: str,
+        tenant: str = "default",
+        clock: Clock | None = None,
+    ) -> None:
+        self.store = store
+        self.tenant = tenant
+        self._signer = TokenSigner(secret, domain, tenant)
+        self._clock: Clock = clock or _utcnow
+        self._correlator = Correlator(store, self._signer)
+        self._events = EventBus()
+
+    def _now(self, value: datetime | None, name: str) -> datetime:
+        if value is None:
+            return self._clock()
+        require_aware(value, name)
+        return value
+
+    # -- inboxes -----------------------------------------------------------------
+    def connect_inbox(self, inbox: Inbox, connected_at: datetime | None = None) -> Inbox:
+        """Start watching ``inbox``: only mail received from ``connected_at`` on counts."""
+        connected = attrs.evolve(
+            inbox, connected_at=self._now(connected_at, "connected_at"), disconnected_at=None
+        )
+        self.store.save_inbox(self.tenant, connected)
+        return connected
+
+    def disconnect_inbox(self, inbox_id: str, disconnected_at: datetime | None = None) -> Inbox:
+        """Stop watching an inbox; mail received from then on is not counted."""
+        inbox = self._inbox(inbox_id)
+        gone = attrs.evolve(inbox, disconnected_at=self._now(disconnected_at, "disconnected_at"))
+        self.store.save_inbox(self.tenant, gone)
+        return gone
+
+    def _inbox(self, inbox_id: str) -> Inbox:
+        inbox = self.store.get_inbox(self.tenant, inbox_id)
+        if inbox is None:
+            known = ", ".join(i.id for i in self.store.list_inboxes(self.tenant)) or "none"
+            raise UnknownInboxError(
+                f"inbox {inbox_id!r} was never connected in tenant {self.tenant!r} (known: {known})"
+            )
+        return inbox
+
+    # -- sends -------------------------------------------------------------------
+    def record_send(
+        self, email: MarketingEmail, contact: Contact, sent_at: datetime | None = None
+    ) -> Send:
+        """Record one send; put ``send.headers`` on the outgoing mail."""
+        return self.record_sends(email, [contact], sent_at)[0]
+
+    def record_sends(
+        self, email: MarketingEmail, contacts: Sequence[Contact], sent_at: datetime | None = None
+    ) -> list[Send]:
+        """Record a send per contact in one batch; order follows ``contacts``."""
+        when = self._now(sent_at, "sent_at")
+        inboxes = self.store.list_inboxes(self.tenant)
+        self.store.save_email(self.tenant, email)
+        self.store.save_contacts(self.tenant, contacts)
+        millis = int(when.timestamp() * 1000)
+        sends = []
+        for contact in contacts:
+            resolution = resolve_reply_to(email, contact, inboxes, when)
+            send_id = new_send_id(millis)
+            sends.append(
+                Send(
+                    id=send_id,
+                    email_id=email.id,
+                    contact_id=contact.id,
+                    address=contact.emails[0],
+                    message_id=self._signer.message_id(send_id),
+                    sent_at=when,
+                    reply_to=resolution.address,
+                    inbox_id=resolution.inbox_id,
+                    tracked=resolution.tracked,
+                    untracked_reason=resolution.reason,
+                )
+            )
+        self.store.add_sends(self.tenant, sends)
+        return sends
+
+    def record_provider_message_id(self, send_id: str, message_id: str) -> Send:
+        """Record the Message-ID the sending service really used; both ids then match."""
+        return self.store.set_provider_message_id(self.tenant, send_id, message_id)
+
+    # -- ingest ------------------------------------------------------------------
+    def ingest(
+        self, inbox_id: str, raw: bytes, received_at: datetime | None = None
+    ) -> IngestResult:
+        """Ingest one inbound message received by ``inbox_id``."""
+        return self.ingest_many(inbox_id, [(raw, received_at)])[0]
+
+    def ingest_many(
+        self, inbox_id: str, messages: Iterable[Inbound], batch_size: int = BATCH_SIZE
+    ) -> list[IngestResult]:
+        """Ingest messages in batches (each batch one store transaction); a result per message."""
+        inbox = self._inbox(inbox_id)
+        results: list[IngestResult] = []
+        batch: list[tuple[bytes, datetime | None]] = []
+        for item in messages:
+            batch.append(item if isinstance(item, tuple) else (item, None))
+            if len(batch) >= batch_size:
+                results.extend(self._ingest_batch(inbox, batch))
+                batch = []
+        if batch:
+            results.extend(self._ingest_batch(inbox, batch))
+        return results
+
+    def sync(self, inbox_id: str, source: InboxSource, batch_size: int = BATCH_SIZE) -> SyncSummary:
+        """Ingest what ``source`` holds after its stored cursor; resumable after a crash.
+
+        The cursor is saved after each batch is stored, so a crash re-reads at
+        most one batch, whose messages then come back as DUPLICATE.
+        """
+        inbox = self._inbox(inbox_id)
+        cursor = self.store.get_cursor(self.tenant, source.key)
+        counts: dict[Outcome, int] = {}
+        batch: list[tuple[bytes, datetime | None]] = []
+        last = cursor
+
+        def flush() -> None:
+            for result in self._ingest_batch(inbox, batch):
+                counts[result.outcome] = counts.get(result.outcome, 0) + 1
+            if last is not None:
+                self.store.set_cursor(self.tenant, source.key, last)
+            batch.clear()
+
+        for message in source.fetch(cursor):
+            batch.append((message.raw, message.received_at))
+            last = message.cursor
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        return SyncSummary(counts=counts, cursor=last)
+
+    def _ingest_batch(
+        self, inbox: Inbox, batch: Sequence[tuple[bytes, datetime | None]]
+    ) -> list[IngestResult]:
+        results: list[IngestResult | None] = [None] * len(batch)
+        parsed: list[tuple[int, RawMessage, datetime, Verdict]] = []
+        for index, (raw, received_at) in enumerate(batch):
+            when = self._now(received_at, "received_at")
+            try:
+                msg = RawMessage(raw)
+            except MalformedMessageError as exc:
+                results[index] = IngestResult(outcome=Outcome.MALFORMED, reason=str(exc))
+                continue
+            parsed.append((index, msg, when, classify(msg)))
+
+        matches = self._correlator.correlate_many([msg for _, msg, _, _ in parsed])
+        contact_ids = {m.send.contact_id for m in matches if m is not None}
+        contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
+
+        pending: list[tuple[int, Reply, Match, Verdict]] = []
+        for (index, msg, when, verdict), match in zip(parsed, matches, strict=True):
+            early = _reject(inbox, msg, when, verdict, match, contacts)
+            if early is not None:
+                results[index] = early
+                continue
+            assert match is not None
+            pending.append((index, self._record(inbox, msg, when, verdict, match), match, verdict))
+
+        fresh = self.store.add_replies(self.tenant, [reply for _, reply, _, _ in pending])
+        for (index, reply, match, verdict), is_new in zip(pending, fresh, strict=True):
+            if not is_new:
+                results[index] = IngestResult(
+                    outcome=Outcome.DUPLICATE,
+                    reason=f"already stored for send {reply.send_id}",
+                    match=match,
+                    verdict=verdict,
+                )
+                continue
+            human = reply.kind is MessageKind.HUMAN
+            errors = (
+                self._events.publish(ReplyEvent(tenant=self.tenant, reply=reply)) if human else ()
+            )
+            results[index] = IngestResult(
+                outcome=Outcome.REPLY if human else Outcome.AUTOMATIC,
+                reason=match.explain()
+                if human
+                else f"{reply.kind.value}: {', '.join(verdict.reasons)}",
+                reply=reply,
+                match=match,
+                verdict=verdict,
+                subscriber_errors=errors,
+            )
+        return [r for r in results if r is not None]
+
+    def _record(
+        self, inbox: Inbox, msg: RawMessage, when: datetime, verdict: Verdict, match: Match
+    ) -> Reply:
+        message_id = msg.get("message-id")
+        human = verdict.kind is MessageKind.HUMAN
+        return Reply(
+            send_id=match.send.id,
+            inbound_id=normalise_msg_id(message_id) if message_id else msg.fingerprint,
+            email_id=match.send.email_id,
+            contact_id=match.send.contact_id,
+            inbox_id=inbox.id,
+            received_at=when,
+            kind=verdict.kind,
+            subtype=verdict.subtype,
+            strategy=match.strategy,
+            confidence=match.confidence,
+            from_address=msg.from_address,
+            subject=msg.subject,
+            snippet=snippet(msg.body_text()) if human else "",
+        )
+
+    # -- overrides ---------------------------------------------------------------
+    def reclassify(
+        self, key: tuple[str, str], kind: MessageKind, subtype: str | None = None
+    ) -> Reply:
+        """Override the kind of a stored record (``reply.key``); reports follow at once.
+
+        Turning automatic mail into a HUMAN reply publishes a reply event.
+        """
+        send = self.store.get_sends(self.tenant, [key[0]]).get(key[0])
+        stored = (
+            self.store.list_replies(self.tenant, email_id=send.email_id, contact_id=send.contact_id)
+            if send
+            else []
+        )
+        old = next((r for r in stored if r.key == key), None)
+        if old is None:
+            raise NotFoundError(f"no stored reply {key!r} in tenant {self.tenant!r}")
+        reply = self.store.set_reply_kind(self.tenant, key, kind, subtype)
+        if kind is MessageKind.HUMAN and old.kind is not MessageKind.HUMAN:
+            self._events.publish(ReplyEvent(tenant=self.tenant, reply=reply))
+        return reply
+
+    # -- reports -----------------------------------------------------------------
+    def report(self, email_id: str | None = None) -> EmailReport:
+        """Counts and reply rate for one email, or across all (see replytrack.reports)."""
+        return self.store.report(self.tenant, email_id)
+
+    def replies(self, email_id: str) -> list[Reply]:
+        """The human replies to one email, newest first."""
+        return self.store.list_replies(self.tenant, email_id=email_id, kinds=(MessageKind.HUMAN,))
+
+    def contact_properties(self, contact_id: str) -> ContactProperties:
+        """First and last reply date, emails replied to, replies, replied or not."""
+        return self.store.contact_properties(self.tenant, contact_id)
+
+    def timeline(self, contact_id: str) -> list[TimelineEntry]:
+        """One entry per human reply of the contact, newest first."""
+        replies = self.store.list_replies(
+            self.tenant, contact_id=contact_id, kinds=(MessageKind.HUMAN,)
+        )
+        return [timeline_entry(r) for r in replies]
+
+    # -- events ------------------------------------------------------------------
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored."""
+        return self._events.subscribe(callback)
+
+
+def _reject(
+    inbox: Inbox,
+    msg: RawMessage,
+    when: datetime,
+    verdict: Verdict,
+    match: Match | None,
+    contacts: dict[str, Contact],
+) -> IngestResult | None:
+    """The outcome for a message that is not stored, or None when it is to be stored."""
+    if match is None:
+        return IngestResult(
+            outcome=Outcome.NOT_A_REPLY, reason="no send of ours is referenced", verdict=verdict
+        )
+    send = match.send
+    if not send.tracked:
+        return IngestResult(
+            outcome=Outcome.UNTRACKED,
+            reason=f"send {send.id} is untracked: {send.untracked_reason}",
+            match=match,
+            verdict=verdict,
+        )
+    if not inbox.is_connected_at(when):
+        return IngestResult(
+            outcome=Outcome.BEFORE_TRACKING,
+            reason=f"received {when.isoformat()} outside inbox {inbox.id!r}'s connected period",
+            match=match,
+            verdict=verdict,
+        )
+    if when < send.sent_at:
+        return IngestResult(
+            outcome=Outcome.BEFORE_TRACKING,
+            reason=f"received {when.isoformat()} before send {send.id} went out",
+            match=match,
+            verdict=verdict,
+        )
+    if verdict.kind is MessageKind.HUMAN:
+        contact = contacts.get(send.contact_id)
+        allowed = set(contact.emails) if contact else set()
+        allowed.add(send.address)
+        sender = msg.from_address
+        if sender not in allowed:
+            return IngestResult(
+                outcome=Outcome.WRONG_SENDER,
+                reason=f"{sender or 'no sender'} is not an address of contact {send.contact_id}",
+                match=match,
+                verdict=verdict,
+            )
+    return None
