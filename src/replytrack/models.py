@@ -113,10 +113,21 @@ class Inbox:
     disconnected_at: datetime | None = attrs.field(
         default=None, validator=_aware("disconnected_at")
     )
+    #: who hosts the mailbox, for a domain of your own (Google Workspace, Microsoft 365);
+    #: gmail.com, outlook.com, hotmail.com and the like are recognised without it
+    provider: Literal["gmail", "outlook"] | None = None
+    #: addresses the provider lets this inbox send as ("send mail as", "send as")
+    send_as: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
+    #: the users who share a team inbox
+    member_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in ("personal", "team"):
             raise ConfigurationError(f"Inbox {self.id!r}: kind must be 'personal' or 'team'")
+        if self.provider not in (None, "gmail", "outlook"):
+            raise ConfigurationError(
+                f"Inbox {self.id!r}: provider must be 'gmail', 'outlook' or None"
+            )
         if self.kind == "personal" and not self.owner_id:
             raise ConfigurationError(f"Inbox {self.id!r}: a personal inbox needs an owner_id")
 

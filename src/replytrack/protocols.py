@@ -56,7 +56,11 @@ class Store(Protocol):
         """The contacts among ``contact_ids`` that exist, by id."""
 
     def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
-        """Insert sends in one transaction; re-adding an identical send is a no-op."""
+        """Insert sends in one transaction.
+
+        Re-adding a send equal to the stored one (``provider_message_id`` aside)
+        is a no-op that keeps the stored record.
+        """
 
     def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
         """The sends among ``send_ids`` that exist, by id."""

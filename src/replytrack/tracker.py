@@ -374,17 +374,17 @@ def _reject(
             outcome=Outcome.NOT_A_REPLY, reason="no send of ours is referenced", verdict=verdict
         )
     send = match.send
-    if not send.tracked:
-        return IngestResult(
-            outcome=Outcome.UNTRACKED,
-            reason=f"send {send.id} is untracked: {send.untracked_reason}",
-            match=match,
-            verdict=verdict,
-        )
     if not inbox.is_connected_at(when):
         return IngestResult(
             outcome=Outcome.BEFORE_TRACKING,
             reason=f"received {when.isoformat()} outside inbox {inbox.id!r}'s connected period",
+            match=match,
+            verdict=verdict,
+        )
+    if not send.tracked:
+        return IngestResult(
+            outcome=Outcome.UNTRACKED,
+            reason=f"send {send.id} is untracked: {send.untracked_reason}",
             match=match,
             verdict=verdict,
         )

@@ -76,8 +76,10 @@ class MemoryStore:
             ids: dict[str, str] = {}
             for send in sends:
                 existing = data.sends.get(send.id) or batch.get(send.id)
-                if existing is not None and existing != send:
-                    raise ConflictError(f"send {send.id!r} already exists with other content")
+                if existing is not None:
+                    if attrs.evolve(existing, provider_message_id=send.provider_message_id) != send:
+                        raise ConflictError(f"send {send.id!r} already exists with other content")
+                    continue
                 msg_id = normalise_msg_id(send.message_id)
                 owner = data.by_message_id.get(msg_id) or ids.get(msg_id)
                 if owner is not None and owner != send.id:

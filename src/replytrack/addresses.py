@@ -1,0 +1,220 @@
+"""Email addresses: parse them (flanker), and tell when two spellings reach one mailbox.
+
+:func:`parse_address` turns one address, with or without a display name, into
+an :class:`Address`, or an :class:`InvalidAddress` that says what is wrong and
+where. Parses are cached, so calling it once per recipient stays cheap.
+
+:func:`mailbox_key` is the spelling a provider delivers to; two addresses are
+:func:`equivalent` when their keys are equal:
+
+* everywhere: the domain's case, its Unicode or punycode (IDN) form, quotes
+  around a local part that needs none, and the display name do not matter;
+* Gmail (gmail.com, googlemail.com): dots and a ``+tag`` in the local part do
+  not matter, nor does its case, and googlemail.com is gmail.com;
+* Google Workspace (``provider="gmail"`` on a domain of your own): a ``+tag``
+  and case do not matter, dots do;
+* Outlook.com, Hotmail, Live, MSN and Microsoft 365 (``provider="outlook"``):
+  a ``+tag`` and case do not matter, dots do;
+* anywhere else: the local part is taken as written, dots and case included
+  (RFC 5321 leaves it to the receiving server).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Literal
+
+import attrs
+from flanker.addresslib import address as flanker_address
+
+__all__ = [
+    "Address",
+    "InvalidAddress",
+    "Provider",
+    "equivalent",
+    "mailbox_key",
+    "parse_address",
+    "provider_of",
+]
+
+Provider = Literal["gmail", "outlook"]
+
+_GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+_OUTLOOK_DOMAIN = re.compile(
+    r"(outlook|hotmail|live|msn|windowslive)\.(com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})"
+)
+_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+
+
+@attrs.frozen
+class Address:
+    """One parsed address.
+
+    ``local`` is the local part without quotes, case as written; ``domain`` is
+    the ASCII (punycode) domain in lower case; ``text`` is the bare address as
+    a person would write it (Unicode domain, quotes kept).
+    """
+
+    local: str
+    domain: str
+    text: str
+    display_name: str = ""
+
+    @property
+    def spec(self) -> str:
+        """``local@domain`` with the quotes removed and the domain in ASCII."""
+        return f"{self.local}@{self.domain}"
+
+
+@attrs.frozen
+class InvalidAddress:
+    """An address that does not parse: what is wrong, and at which character (0-based)."""
+
+    value: str
+    reason: str
+    position: int | None = None
+
+    def describe(self) -> str:
+        """The reason, with the position and a caret under it when there is one."""
+        if self.position is None:
+            return f"{self.value!r} is not a valid address: {self.reason}"
+        caret = " " * self.position + "^"
+        return (
+            f"{self.value!r} is not a valid address: {self.reason} "
+            f"at position {self.position}\n  {self.value}\n  {caret}"
+        )
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_address(value: str) -> Address | InvalidAddress:
+    """Parse one address, such as ``Sales <sales@example.com>``; the result is cached."""
+    try:
+        parsed = flanker_address.parse(value, strict=True)
+        ascii_domain = parsed.ace_hostname if parsed is not None else ""
+    except ValueError:  # idna errors and non-ASCII local parts surface as ValueError
+        parsed = None
+    if parsed is None or not isinstance(parsed, flanker_address.EmailAddress):
+        reason, position = _locate_problem(value)
+        return InvalidAddress(value=value, reason=reason, position=position)
+    return Address(
+        local=_unquote(str(parsed.mailbox)),
+        domain=str(ascii_domain).lower(),
+        text=str(parsed.address),
+        display_name=str(parsed.display_name or ""),
+    )
+
+
+def provider_of(domain: str) -> Provider | None:
+    """The provider a consumer domain belongs to; None for other domains."""
+    domain = domain.lower()
+    if domain in _GMAIL_DOMAINS:
+        return "gmail"
+    if _OUTLOOK_DOMAIN.fullmatch(domain):
+        return "outlook"
+    return None
+
+
+def mailbox_key(address: Address, provider: Provider | None = None) -> str:
+    """The spelling the mailbox's provider delivers to (see the module docstring).
+
+    ``provider`` names the provider hosting a domain of your own (Google
+    Workspace, Microsoft 365); consumer domains are recognised by name.
+    """
+    consumer = provider_of(address.domain)
+    effective = consumer or provider
+    local, domain = address.local, address.domain
+    if effective is None:
+        return f"{local}@{domain}"
+    local = local.split("+", 1)[0].lower()
+    if consumer == "gmail":
+        return f"{local.replace('.', '')}@gmail.com"
+    return f"{local}@{domain}"
+
+
+def equivalent(a: str | Address, b: str | Address, provider: Provider | None = None) -> bool:
+    """True when ``a`` and ``b`` reach the same mailbox; an invalid address matches nothing."""
+    first = parse_address(a) if isinstance(a, str) else a
+    second = parse_address(b) if isinstance(b, str) else b
+    if isinstance(first, InvalidAddress) or isinstance(second, InvalidAddress):
+        return False
+    return mailbox_key(first, provider) == mailbox_key(second, provider)
+
+
+def _unquote(local: str) -> str:
+    if len(local) >= 2 and local[0] == local[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", local[1:-1])
+    return local
+
+
+def _locate_problem(value: str) -> tuple[str, int | None]:
+    """Find what flanker rejected, as (reason, position in ``value``); best effort."""
+    if not value.strip():
+        return "the address is empty", None
+    opening, closing = value.rfind("<"), value.rfind(">")
+    if closing >= 0 and opening < 0:
+        return "'>' without '<'", closing
+    if opening > closing:
+        return "'<' is never closed", opening
+    trailing = value[closing + 1 :] if closing >= 0 else ""
+    if trailing.strip():
+        return "text after '>'", closing + 1 + len(trailing) - len(trailing.lstrip())
+    start = opening + 1 if opening >= 0 else len(value) - len(value.lstrip())
+    spec = value[start:closing] if opening >= 0 else value.strip()
+    comma = _unquoted(spec, ",")
+    if comma is not None:
+        return "a comma: give one address only", start + comma
+    at = _unquoted(spec, "@")
+    if at is None:
+        return "there is no '@'", start + len(spec)
+    if at == 0:
+        return "nothing comes before '@'", start
+    found = _local_problem(spec[:at]) or _domain_problem(spec[at + 1 :], at + 1)
+    if found is not None:
+        reason, offset = found
+        return reason, start + offset
+    return "flanker could not parse it", None
+
+
+def _unquoted(spec: str, wanted: str) -> int | None:
+    """The index of the first ``wanted`` outside double quotes, or None."""
+    quoted = False
+    for index, char in enumerate(spec):
+        if char == '"':
+            quoted = not quoted
+        elif char == wanted and not quoted:
+            return index
+    return None
+
+
+def _local_problem(local: str) -> tuple[str, int] | None:
+    if local.startswith('"'):
+        return None
+    if local.startswith("."):
+        return "the local part starts with '.'", 0
+    if local.endswith("."):
+        return "the local part ends with '.'", len(local) - 1
+    if ".." in local:
+        return "two dots in a row in the local part", local.index("..")
+    for index, char in enumerate(local):
+        if char not in _ATEXT and char != ".":
+            return f"{char!r} is not allowed in an unquoted local part", index
+    return None
+
+
+def _domain_problem(domain: str, offset: int) -> tuple[str, int] | None:
+    if not domain:
+        return "nothing comes after '@'", offset
+    if "@" in domain:
+        return "a second '@'", offset + domain.index("@")
+    position = offset
+    for label in domain.split("."):
+        if not label:
+            return "an empty label in the domain (two dots, or a dot at an end)", position
+        if label.startswith("-") or label.endswith("-"):
+            return "a domain label starts or ends with '-'", position
+        for index, char in enumerate(label):
+            if not (char.isalnum() or char == "-"):
+                return f"{char!r} is not allowed in a domain", position + index
+        position += len(label) + 1
+    return None
