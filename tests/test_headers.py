@@ -24,7 +24,10 @@ REAL_WORLD_SHAPES = [
     ("<CAF=abc123@mail.gmail.com>", ["CAF=abc123@mail.gmail.com"]),
     ("  <CAF=abc123@mail.gmail.com>  ", ["CAF=abc123@mail.gmail.com"]),
     ("<a@x.example> <b@y.example>", ["a@x.example", "b@y.example"]),
-    ("<a@x.example>\r\n <b@y.example>\r\n\t<c@z.example>", ["a@x.example", "b@y.example", "c@z.example"]),
+    (
+        "<a@x.example>\r\n <b@y.example>\r\n\t<c@z.example>",
+        ["a@x.example", "b@y.example", "c@z.example"],
+    ),
     ("<a@x.example><b@y.example>", ["a@x.example", "b@y.example"]),
     ("<a@x.example>,<b@y.example>", ["a@x.example", "b@y.example"]),
     ("<a@x.example>, <b@y.example>", ["a@x.example", "b@y.example"]),
@@ -41,7 +44,10 @@ REAL_WORLD_SHAPES = [
     ("<a @x.example>", ["a@x.example"]),
     ("<a@x.example\r\n >", ["a@x.example"]),
     ("<1234.5678.JavaMail.user@host.example>", ["1234.5678.JavaMail.user@host.example"]),
-    ("<B7C2E5B1-6A0B-4C6F-9D0A-1D2E3F4A5B6C@me.com>", ["B7C2E5B1-6A0B-4C6F-9D0A-1D2E3F4A5B6C@me.com"]),
+    (
+        "<B7C2E5B1-6A0B-4C6F-9D0A-1D2E3F4A5B6C@me.com>",
+        ["B7C2E5B1-6A0B-4C6F-9D0A-1D2E3F4A5B6C@me.com"],
+    ),
     (
         "<DB7PR03MB4972C1E5A0F8B2D3E4F5A6B7C8@DB7PR03MB4972.eurprd03.prod.outlook.com>",
         ["DB7PR03MB4972C1E5A0F8B2D3E4F5A6B7C8@db7pr03mb4972.eurprd03.prod.outlook.com"],

@@ -21,5 +21,8 @@ def test_memory_store_satisfies_the_store_protocol() -> None:
 
 TestMemoryStoreMachine = store_state_machine(MemoryStore).TestCase
 TestMemoryStoreMachine.settings = settings(
-    max_examples=25, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=25,
+    stateful_step_count=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )

@@ -40,7 +40,11 @@ ANN = Contact(id="c2", emails=("ann@example.org",))
 
 def make_tracker(store: MemoryStore | None = None, tenant: str = "default") -> Tracker:
     tracker = Tracker(
-        store or MemoryStore(), secret=SECRET, domain="mail.example.com", tenant=tenant, clock=lambda: T0
+        store or MemoryStore(),
+        secret=SECRET,
+        domain="mail.example.com",
+        tenant=tenant,
+        clock=lambda: T0,
     )
     tracker.connect_inbox(Inbox(id="sales", address="sales@example.com"), connected_at=T0)
     return tracker
@@ -98,7 +102,9 @@ def test_ingesting_the_same_message_twice_counts_it_once() -> None:
 
 def test_the_same_reply_through_a_second_inbox_is_a_duplicate() -> None:
     tracker = make_tracker()
-    tracker.connect_inbox(Inbox(id="ann", address="ann@example.com", kind="personal", owner_id="u1"), T0)
+    tracker.connect_inbox(
+        Inbox(id="ann", address="ann@example.com", kind="personal", owner_id="u1"), T0
+    )
     send = tracker.record_send(SPRING, BOB, sent_at=at(1))
     raw = make_reply(send, to="sales@example.com, ann@example.com")
     assert tracker.ingest("sales", raw, received_at=at(2)).outcome is Outcome.REPLY
@@ -118,7 +124,10 @@ def test_a_reply_received_while_the_inbox_was_disconnected_is_not_counted() -> N
     tracker = make_tracker()
     send = tracker.record_send(SPRING, BOB, sent_at=at(1))
     tracker.disconnect_inbox("sales", at(2))
-    assert tracker.ingest("sales", make_reply(send), received_at=at(3)).outcome is Outcome.BEFORE_TRACKING
+    assert (
+        tracker.ingest("sales", make_reply(send), received_at=at(3)).outcome
+        is Outcome.BEFORE_TRACKING
+    )
 
 
 def test_a_message_dated_before_the_send_is_not_counted() -> None:
@@ -215,7 +224,12 @@ def test_reclassifying_an_unknown_record_raises_not_found() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "words"),
-    [(b"", "empty"), (b"   \r\n", "empty"), (b"\r\nbody only", "no header fields"), ("text", "bytes")],
+    [
+        (b"", "empty"),
+        (b"   \r\n", "empty"),
+        (b"\r\nbody only", "no header fields"),
+        ("text", "bytes"),
+    ],
 )
 def test_unreadable_mail_is_reported_malformed_and_never_raises(raw: bytes, words: str) -> None:
     tracker = make_tracker()
@@ -226,7 +240,7 @@ def test_unreadable_mail_is_reported_malformed_and_never_raises(raw: bytes, word
 
 def test_an_inbox_that_was_never_connected_raises_a_clear_error() -> None:
     tracker = make_tracker()
-    with pytest.raises(UnknownInboxError, match="'support' was never connected.*known: sales"):
+    with pytest.raises(UnknownInboxError, match=r"'support' was never connected.*known: sales"):
         tracker.ingest("support", make_message(), received_at=at(1))
 
 
@@ -239,7 +253,10 @@ def test_a_naive_received_time_is_refused() -> None:
 def test_a_reply_to_an_untracked_send_is_never_counted() -> None:
     tracker = make_tracker()
     email = MarketingEmail(
-        id="e", subject="S", from_address="x@example.com", reply_to=ReplyTo.inbox("nobody@example.com")
+        id="e",
+        subject="S",
+        from_address="x@example.com",
+        reply_to=ReplyTo.inbox("nobody@example.com"),
     )
     send = tracker.record_send(email, BOB, sent_at=at(1))
     assert not send.tracked
@@ -292,7 +309,9 @@ def test_two_tenants_in_one_store_never_see_each_others_sends() -> None:
     acme = make_tracker(store, tenant="acme")
     globex = make_tracker(store, tenant="globex")
     send = acme.record_send(SPRING, BOB, sent_at=at(1))
-    assert globex.ingest("sales", make_reply(send), received_at=at(2)).outcome is Outcome.NOT_A_REPLY
+    assert (
+        globex.ingest("sales", make_reply(send), received_at=at(2)).outcome is Outcome.NOT_A_REPLY
+    )
     assert acme.ingest("sales", make_reply(send), received_at=at(2)).outcome is Outcome.REPLY
     assert globex.report().replies == 0
 

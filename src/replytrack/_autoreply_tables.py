@@ -44,6 +44,10 @@ class Subtype(enum.StrEnum):
     SOFT = "soft"
     #: abuse / feedback-loop report (RFC 5965 ARF, Microsoft JMRP)
     COMPLAINT = "complaint"
+    #: read or display receipt (RFC 8098 disposition displayed/dispatched/processed)
+    READ = "read"
+    #: a delivery status notification that reports success (Action: delivered/relayed)
+    DELIVERED = "delivered"
     #: sent by a list or bulk sender
     LIST = "list"
     #: machine-generated notification that is not a reply (RFC 3834 auto-generated, no-reply)
@@ -95,7 +99,7 @@ NOREPLY_LOCALPARTS = frozenset(
 # never carry them.
 REPLY_PREFIXES = frozenset(
     {"re", "aw", "sv", "vs", "antw", "odp", "r", "rif", "res", "ref", "rv", "fw", "fwd", "tr",
-     "wg", "enc", "doorst", "vs", "ynt", "отв", "ответ", "回复", "答复", "回覆", "返信"}
+     "wg", "enc", "doorst", "ynt", "отв", "ответ", "回复", "答复", "回覆", "返信"}
 )  # fmt: skip
 
 # Outlook "Automatic reply:" and "Out of Office:" forms, Sieve "Auto:", and other

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Literal
+import string
+import warnings
+from typing import Any, Literal
 
 import attrs
-from flanker.addresslib import address as flanker_address
 
 __all__ = [
     "Address",
@@ -44,7 +45,7 @@ _GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _OUTLOOK_DOMAIN = re.compile(
     r"(outlook|hotmail|live|msn|windowslive)\.(com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})"
 )
-_ATEXT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+_ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
 
 
 @attrs.frozen
@@ -89,12 +90,13 @@ class InvalidAddress:
 @functools.lru_cache(maxsize=8192)
 def parse_address(value: str) -> Address | InvalidAddress:
     """Parse one address, such as ``Sales <sales@example.com>``; the result is cached."""
+    flanker = _flanker()
     try:
-        parsed = flanker_address.parse(value, strict=True)
+        parsed = flanker.parse(value, strict=True)
         ascii_domain = parsed.ace_hostname if parsed is not None else ""
-    except ValueError:  # idna errors and non-ASCII local parts surface as ValueError
+    except ValueError:  # idna errors surface as ValueError subclasses
         parsed = None
-    if parsed is None or not isinstance(parsed, flanker_address.EmailAddress):
+    if parsed is None or not isinstance(parsed, flanker.EmailAddress):
         reason, position = _locate_problem(value)
         return InvalidAddress(value=value, reason=reason, position=position)
     return Address(
@@ -139,6 +141,21 @@ def equivalent(a: str | Address, b: str | Address, provider: Provider | None = N
     if isinstance(first, InvalidAddress) or isinstance(second, InvalidAddress):
         return False
     return mailbox_key(first, provider) == mailbox_key(second, provider)
+
+
+@functools.cache
+def _flanker() -> Any:
+    """flanker's address module, imported on first use.
+
+    flanker imports the stdlib ``cgi`` and ``imghdr`` modules, deprecated since
+    Python 3.11; their warnings are silenced here so that ``filterwarnings =
+    error`` test suites downstream keep working.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"'\w+' is deprecated", DeprecationWarning)
+        from flanker.addresslib import address
+
+    return address
 
 
 def _unquote(local: str) -> str:

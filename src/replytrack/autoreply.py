@@ -1,15 +1,44 @@
-"""Tell human replies from automatic mail (placeholder: a simple header check)."""
+"""Tell human replies from out-of-office mail, auto-replies, bounces, receipts and bulk mail.
+
+The rules run in a fixed order and the first that decides wins:
+
+1. challenge-response senders (Boxbe dresses its challenges as delivery reports);
+2. structure: ``multipart/report`` (RFC 6522) and report parts inside other multiparts;
+3. bounce headers and subjects (X-Failed-Recipients, MTA senders, NDR subjects), so a
+   bounce carrying ``Auto-Submitted`` is still a bounce;
+4. auto-reply headers (RFC 3834 ``Auto-Submitted`` and the vendor headers);
+5. the subject (localised "Automatic reply:" forms, Lotus, Sieve, AOL);
+6. body phrases, a weak signal read only when the headers hint at automation or the
+   message does not thread, and only on the new text above the quote;
+7. bulk hints (List-*, Precedence, no-reply senders, Feedback-ID), which never override a
+   personal reply relayed by a list.
+
+Headers decide most messages without touching the body. ``docs/autoreply.md`` lists
+every rule code, its source and how to override a verdict.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from functools import cached_property
 
 import attrs
 
+from replytrack import _autoreply_body as body
+from replytrack import _autoreply_tables as tables
+from replytrack._autoreply_report import read_report
+from replytrack._autoreply_tables import Subtype
 from replytrack.message import RawMessage
 from replytrack.models import MessageKind
+from replytrack.quotes import new_text
 
-__all__ = ["MessageKind", "Verdict", "classify"]
+__all__ = ["MessageKind", "Subtype", "Verdict", "classify"]
+
+_REPORT_LIMIT = 256 * 1024  # report parts come first; the returned original may be cut
+_FALSE = frozenset({"", "no", "false", "0", "off"})
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+_CHALLENGE_HEADERS = ("x-bluebottle-request", "x-boxbe-challenge", "x-spam-arrest")
+_CHALLENGE_DOMAINS = ("boxbe.com", "spamarrest.com")
 
 
 @attrs.frozen(kw_only=True)
@@ -22,12 +51,266 @@ class Verdict:
     return_date: date | None = None
 
 
+_HUMAN = Verdict(kind=MessageKind.HUMAN)
+
+
 def classify(message: bytes | RawMessage) -> Verdict:
     """Classify one message (raw bytes, or the RawMessage the engine already has)."""
     msg = message if isinstance(message, RawMessage) else RawMessage(message)
-    auto = (msg.get("auto-submitted") or "no").split(";")[0].strip().lower()
-    if auto != "no":
-        return Verdict(kind=MessageKind.AUTO_REPLY, reasons=(f"header:auto-submitted={auto}",))
-    if "list-id" in msg:
-        return Verdict(kind=MessageKind.BULK, reasons=("header:list-id",))
-    return Verdict(kind=MessageKind.HUMAN)
+    facts = _Facts(msg)
+    return (
+        _challenge(facts)
+        or _structure(facts)
+        or _bounce(facts)
+        or _auto_headers(facts)
+        or _subject(facts)
+        or _body(facts)
+        or _bulk(facts)
+        or _HUMAN
+    )
+
+
+class _Facts:
+    """Lazily computed views of one message shared by the rules."""
+
+    def __init__(self, msg: RawMessage) -> None:
+        self.msg = msg
+
+    def lower(self, name: str) -> str:
+        return (self.msg.get(name) or "").strip().lower()
+
+    @cached_property
+    def sender(self) -> tuple[str, str]:
+        """(local part, domain) of From, lower-case; ('', '') when missing or empty."""
+        local, _, domain = self.msg.from_address.rpartition("@")
+        return local, domain
+
+    @cached_property
+    def daemon(self) -> bool:
+        """From is an MTA: MAILER-DAEMON, postmaster, or missing/empty (Sendmail, RFC 3464)."""
+        local = self.sender[0]
+        return local in tables.DAEMON_LOCALPARTS or not local
+
+    @cached_property
+    def subject(self) -> str:
+        return tables.fold_subject(self.msg.subject)
+
+    @cached_property
+    def head(self) -> str:
+        """The subject's text before its first colon (or inside a leading [...])."""
+        subject = self.subject
+        if subject.startswith("["):
+            return subject[1:].partition("]")[0].strip()
+        return subject.partition(":")[0].strip()
+
+    @cached_property
+    def reply_prefixed(self) -> bool:
+        return self.head in tables.REPLY_PREFIXES
+
+    @cached_property
+    def threaded(self) -> bool:
+        return "in-reply-to" in self.msg or "references" in self.msg or self.reply_prefixed
+
+    @cached_property
+    def relayed(self) -> bool:
+        """Relayed by a discussion list (Mailman/Majordomo/Google Groups conventions)."""
+        msg = self.msg
+        if "list-post" in msg or "x-beenthere" in msg or "mailing-list" in msg:
+            return True
+        local = msg.get("sender") or ""
+        local = local.lower().partition("@")[0].rsplit("<", 1)[-1]
+        return local.endswith(("-bounces", "-owner", "-request")) or local.startswith("owner-")
+
+    @cached_property
+    def parsed_text(self) -> str:
+        return body.first_text(body.bounded_parse(self.msg))
+
+
+def _verdict(
+    kind: MessageKind, *reasons: str, subtype: str | None = None, back: date | None = None
+) -> Verdict:
+    return Verdict(kind=kind, reasons=reasons, subtype=subtype, return_date=back)
+
+
+def _challenge(facts: _Facts) -> Verdict | None:
+    msg = facts.msg
+    for name in _CHALLENGE_HEADERS:
+        if name in msg:
+            return _verdict(
+                MessageKind.AUTO_REPLY, f"header:{name}", subtype=Subtype.CHALLENGE_RESPONSE
+            )
+    if facts.lower("x-delivery-agent").startswith("tmda"):
+        return _verdict(
+            MessageKind.AUTO_REPLY,
+            "header:x-delivery-agent=tmda",
+            subtype=Subtype.CHALLENGE_RESPONSE,
+        )
+    domain = facts.sender[1]
+    if domain.endswith(_CHALLENGE_DOMAINS) and "content-type" in msg:
+        return _verdict(
+            MessageKind.AUTO_REPLY, "sender:challenge-response", subtype=Subtype.CHALLENGE_RESPONSE
+        )
+    return None
+
+
+def _structure(facts: _Facts) -> Verdict | None:
+    msg = facts.msg
+    if "x-hmxmroriginalrecipient" in msg:  # Microsoft JMRP complaint
+        return _verdict(
+            MessageKind.BULK, "header:x-hmxmroriginalrecipient", subtype=Subtype.COMPLAINT
+        )
+    ctype = facts.lower("content-type")
+    if not ctype.startswith("multipart/"):
+        return None
+    report = ctype.startswith("multipart/report")
+    if not report and not _bounce_suspect(facts):
+        return None
+    found = read_report(body.bounded_parse(msg, _REPORT_LIMIT), top_level=report)
+    if found is None:
+        return None
+    kind, reasons, subtype = found
+    return _verdict(kind, *reasons, subtype=subtype)
+
+
+def _bounce_suspect(facts: _Facts) -> bool:
+    msg = facts.msg
+    return (
+        facts.daemon
+        or "x-failed-recipients" in msg
+        or "auto-submitted" in msg
+        or any(p in facts.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+    )
+
+
+def _bounce(facts: _Facts) -> Verdict | None:
+    msg = facts.msg
+    reasons: list[str] = []
+    if "x-failed-recipients" in msg:
+        reasons.append("header:x-failed-recipients")
+    lang = None if facts.reply_prefixed else tables.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
+    if lang is not None:
+        reasons.append(f"subject:bounce:{lang}")
+    if not reasons:
+        phrase = any(p in facts.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+        if not (facts.daemon or phrase):
+            return None
+        text = facts.parsed_text.casefold()
+        if not any(p in text for p in body.BOUNCE_PHRASES):
+            return None
+        if facts.daemon:
+            reasons.append("sender:mailer-daemon")
+        if phrase:
+            reasons.append("subject:bounce-phrase")
+        reasons.append("body:mta-phrase")
+    return _verdict(MessageKind.BOUNCE, *reasons, subtype=_bounce_subtype(facts))
+
+
+def _bounce_subtype(facts: _Facts) -> Subtype:
+    if any(w in facts.subject for w in tables.DELAY_SUBJECT_WORDS):
+        return Subtype.SOFT
+    text = facts.parsed_text.casefold()
+    return Subtype.SOFT if any(p in text for p in body.DELAY_PHRASES) else Subtype.HARD
+
+
+def _auto_headers(facts: _Facts) -> Verdict | None:
+    msg = facts.msg
+    submitted = facts.lower("auto-submitted").partition(";")[0].strip()
+    if submitted and submitted != "no":
+        code = f"header:auto-submitted={submitted}"
+        if submitted == "auto-replied" or facts.threaded or _subject_auto(facts):
+            return _auto_reply(facts, code)
+        return _verdict(MessageKind.BULK, code, subtype=Subtype.NOTIFICATION)
+    for name, accepted in tables.AUTO_HEADER_VALUES.items():
+        if name in msg:
+            value = facts.lower(name)
+            if (value not in _FALSE) if accepted is None else (value in accepted):
+                return _auto_reply(facts, f"header:{name}")
+    for name in ("precedence", "x-precedence"):
+        if facts.lower(name) == "auto_reply":
+            return _auto_reply(facts, f"header:{name}=auto_reply")
+    return None
+
+
+def _subject_auto(facts: _Facts) -> str | None:
+    """The rule code of the subject's auto-reply form, or None."""
+    subject = facts.subject
+    lang = tables.AUTO_SUBJECT_EXACT.get(subject)
+    if lang is None and not facts.reply_prefixed:
+        lang = tables.AUTO_SUBJECT_PREFIXES.get(facts.head)
+        if lang is None:
+            lang = next((v for k, v in tables.LOTUS_SUBJECT_PHRASES.items() if k in subject), None)
+    if lang is None and subject.endswith(")"):
+        lang = next(
+            (v for k, v in tables.AUTO_SUBJECT_SUFFIXES.items() if subject.endswith(k)), None
+        )
+    return None if lang is None else f"subject:auto-reply:{lang}"
+
+
+def _subject(facts: _Facts) -> Verdict | None:
+    code = _subject_auto(facts)
+    return _auto_reply(facts, code) if code else None
+
+
+def _auto_reply(facts: _Facts, *reasons: str) -> Verdict:
+    """An AUTO_REPLY verdict; its body (small, rare) gives the subtype and return date."""
+    text = new_text(facts.parsed_text)
+    _score, subtype = body.auto_score(text)
+    back = body.return_date(text, facts.msg.date)
+    if subtype is None and (back is not None or "office" in facts.subject):
+        subtype = Subtype.OUT_OF_OFFICE
+    return _verdict(MessageKind.AUTO_REPLY, *reasons, subtype=subtype, back=back)
+
+
+def _hints(facts: _Facts) -> list[str]:
+    """Header and subject hints that justify reading the body and strengthen its phrases."""
+    msg = facts.msg
+    hints = []
+    if (msg.get("return-path") or "").strip() == "<>":
+        hints.append("header:return-path=<>")
+    if "x-auto-response-suppress" in msg:
+        hints.append("header:x-auto-response-suppress")
+    if not facts.relayed and facts.lower("precedence") in _BULK_PRECEDENCE:
+        hints.append("header:precedence=" + facts.lower("precedence"))
+    if not facts.reply_prefixed and any(w in facts.subject for w in _SUBJECT_HINTS):
+        hints.append("subject:auto-hint")
+    return hints
+
+
+_SUBJECT_HINTS = ("thank you for your", "out of office", "out of the office", "vacation",
+                  "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
+
+
+def _body(facts: _Facts) -> Verdict | None:
+    """Body phrases: weak evidence, scored as docs/autoreply.md explains."""
+    hints = _hints(facts)
+    if not hints and facts.threaded:
+        return None
+    full = facts.parsed_text
+    text = new_text(full)
+    score, subtype = body.auto_score(text)
+    if score == 0:
+        return None
+    human_looking = len(text) < len(full.strip()) - 40 or len(text.split()) > 150
+    # With a hint, one phrase suffices unless the text looks like a personal reply (then 3);
+    # without a hint, only a clearly automatic text (3) that does not look like one.
+    needed = 3 if human_looking or not hints else 1
+    if score < needed or (human_looking and not hints):
+        return None
+    back = body.return_date(text, facts.msg.date)
+    return _verdict(
+        MessageKind.AUTO_REPLY, *hints, f"body:{subtype or 'auto'}", subtype=subtype, back=back
+    )
+
+
+def _bulk(facts: _Facts) -> Verdict | None:
+    msg = facts.msg
+    local = facts.sender[0]
+    if local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply")):
+        return _verdict(MessageKind.BULK, "sender:no-reply", subtype=Subtype.NOTIFICATION)
+    if facts.relayed or facts.threaded:
+        return None
+    reasons = [f"header:{n}" for n in ("list-unsubscribe", "list-id", "feedback-id") if n in msg]
+    precedence = facts.lower("precedence")
+    if precedence in _BULK_PRECEDENCE:
+        reasons.append(f"header:precedence={precedence}")
+    return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST) if reasons else None

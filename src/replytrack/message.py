@@ -15,6 +15,7 @@ import email.header
 import email.message
 import email.utils
 import hashlib
+import html
 from datetime import datetime
 from email.policy import compat32
 
@@ -196,13 +197,27 @@ def _decode_part(part: email.message.Message, limit: int) -> str:
         return payload[:limit].decode("utf-8", "replace")
 
 
-def _strip_html(html: str) -> str:
-    """Visible text of an HTML part, good enough for phrases and snippets."""
+_BLOCK_TAGS = frozenset({"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"})
+_HIDDEN_TAGS = frozenset({"style", "script", "head", "title"})
+
+
+def _strip_html(markup: str) -> str:
+    """Visible text of an HTML part: block tags become line breaks, entities are decoded."""
     out: list[str] = []
-    for index, chunk in enumerate(html.split("<")):
+    hidden = ""
+    for index, chunk in enumerate(markup.split("<")):
         if index == 0:
             out.append(chunk)
-        else:
-            tag, _, text = chunk.partition(">")
-            out.append(("\n" if tag[:2].lower() in ("br", "p ", "p", "di") else " ") + text)
-    return "\n".join(" ".join(line.split()) for line in "".join(out).splitlines()).strip()
+            continue
+        tag, _, text = chunk.partition(">")
+        name = tag.lstrip("/").split(None, 1)[0].rstrip("/").lower() if tag.strip("/ ") else ""
+        if hidden:
+            hidden = "" if tag.startswith("/") and name == hidden else hidden
+            continue
+        if name in _HIDDEN_TAGS and not tag.startswith("/"):
+            hidden = name
+            continue
+        out.append(("\n" if name in _BLOCK_TAGS else "") + text)
+    text = html.unescape("".join(out)).replace("\xa0", " ")
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)

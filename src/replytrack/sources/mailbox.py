@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import glob
 import os
 from collections.abc import Iterator
@@ -10,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
+import dateutil.parser
 
 from replytrack.errors import SourceError
 from replytrack.protocols import SourceMessage
@@ -18,15 +18,13 @@ __all__ = ["MaildirSource", "MboxSource"]
 
 
 def _from_line_time(line: str | None) -> datetime | None:
-    """The delivery time of an mbox 'From sender date' line, when it parses."""
-    if not line:
-        return None
-    parts = line.split(None, 1)
-    if len(parts) < 2:
+    """The delivery time of an mbox 'From sender asctime-date' line, when it parses (UTC)."""
+    parts = (line or "").split(None, 2)
+    if len(parts) < 3:
         return None
     try:
-        parsed = email.utils.parsedate_to_datetime(parts[1])
-    except (TypeError, ValueError, IndexError):
+        parsed = dateutil.parser.parse(parts[2])
+    except (ValueError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -85,7 +85,10 @@ class StoreContract:
     def test_saving_an_inbox_again_replaces_it(self, store: Store) -> None:
         store.save_inbox(TENANT, Inbox(id="sales", address="sales@example.com", connected_at=T0))
         later = Inbox(
-            id="sales", address="sales@example.com", connected_at=T0, disconnected_at=T0 + timedelta(1)
+            id="sales",
+            address="sales@example.com",
+            connected_at=T0,
+            disconnected_at=T0 + timedelta(1),
         )
         store.save_inbox(TENANT, later)
         assert store.get_inbox(TENANT, "sales") == later
@@ -128,7 +131,9 @@ class StoreContract:
     def test_sends_are_read_back_by_id(self, store: Store) -> None:
         sends = [make_send(sent_at=T0), make_send(sent_at=T0, tracked=False, untracked_reason="x")]
         store.add_sends(TENANT, sends)
-        assert store.get_sends(TENANT, [s.id for s in sends] + ["missing"]) == {s.id: s for s in sends}
+        assert store.get_sends(TENANT, [s.id for s in sends] + ["missing"]) == {
+            s.id: s for s in sends
+        }
 
     def test_adding_an_identical_send_again_is_a_no_op(self, store: Store) -> None:
         send = make_send(sent_at=T0)
@@ -266,9 +271,13 @@ class StoreContract:
     # -- aggregates --------------------------------------------------------------
     def test_the_report_counts_sends_bounces_replies_and_automatic_mail(self, store: Store) -> None:
         sends = [make_send(sent_at=T0, email_id="e1", contact_id=f"c{n}") for n in range(5)]
-        sends.append(make_send(sent_at=T0, email_id="e1", tracked=False, untracked_reason="no-inbox"))
+        sends.append(
+            make_send(sent_at=T0, email_id="e1", tracked=False, untracked_reason="no-inbox")
+        )
         sends.append(make_send(sent_at=T0, email_id="e2", contact_id="c0"))
-        sends.append(attrs.evolve(make_send(sent_at=T0, email_id="e1"), delivery=DeliveryStatus.BOUNCED))
+        sends.append(
+            attrs.evolve(make_send(sent_at=T0, email_id="e1"), delivery=DeliveryStatus.BOUNCED)
+        )
         store.add_sends(TENANT, sends)
         records = [
             reply_to(sends[0], "a@x"),

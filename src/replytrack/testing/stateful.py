@@ -174,7 +174,9 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             for tenant in TENANTS:
                 assert self.store.report(tenant) == self.model.report(tenant)
                 for email_id in EMAILS:
-                    assert self.store.report(tenant, email_id) == self.model.report(tenant, email_id)
+                    assert self.store.report(tenant, email_id) == self.model.report(
+                        tenant, email_id
+                    )
 
         @invariant()
         def contact_properties_agree(self) -> None:

@@ -1,0 +1,299 @@
+"""Body reading for :mod:`replytrack.autoreply`: a bounded parse, phrase tables, return dates.
+
+Only messages whose headers and subject do not decide come here. The message is
+parsed from its header block plus the first :data:`BODY_LIMIT` bytes of body
+(stdlib ``email``, compat32), so a 300 KB attachment is never decoded. The
+stdlib is used rather than mail-parser: mail-parser always parses and decodes the
+whole message, which is what this module avoids.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+from collections.abc import Iterator
+from datetime import date, datetime
+from email.policy import compat32
+
+from dateutil import parser as date_parser
+
+from replytrack._autoreply_tables import Subtype
+from replytrack.message import RawMessage
+
+__all__ = [
+    "AUTO_PHRASES",
+    "BODY_LIMIT",
+    "BOUNCE_PHRASES",
+    "DELAY_PHRASES",
+    "auto_score",
+    "bounded_parse",
+    "first_text",
+    "return_date",
+]
+
+BODY_LIMIT = 64 * 1024
+_TEXT_LIMIT = 8 * 1024  # phrases are looked for in the first 8 KB of the new text
+
+# (phrase, subtype, weight). Weight 2: the text says it is automatic. Weight 1: what an
+# out-of-office or acknowledgement says, which a person may also write.
+AUTO_PHRASES: tuple[tuple[str, Subtype, int], ...] = (
+    ("this is an automatic reply", Subtype.OUT_OF_OFFICE, 2),
+    ("this is an automated reply", Subtype.AUTO_ACK, 2),
+    ("this is an automatic response", Subtype.AUTO_ACK, 2),
+    ("this is an automated response", Subtype.AUTO_ACK, 2),
+    ("this is an auto-reply", Subtype.OUT_OF_OFFICE, 2),
+    ("this is an automatically generated", Subtype.AUTO_ACK, 2),
+    ("this message was sent automatically", Subtype.AUTO_ACK, 2),
+    ("this mailbox is not monitored", Subtype.AUTO_ACK, 2),
+    ("dies ist eine automatische antwort", Subtype.OUT_OF_OFFICE, 2),
+    ("ceci est une réponse automatique", Subtype.OUT_OF_OFFICE, 2),
+    ("esta es una respuesta automática", Subtype.OUT_OF_OFFICE, 2),
+    ("questa è una risposta automatica", Subtype.OUT_OF_OFFICE, 2),
+    ("dit is een automatisch antwoord", Subtype.OUT_OF_OFFICE, 2),
+    ("to jest automatyczna odpowiedź", Subtype.OUT_OF_OFFICE, 2),
+    ("out of the office", Subtype.OUT_OF_OFFICE, 1),
+    ("out of office", Subtype.OUT_OF_OFFICE, 1),
+    ("away from the office", Subtype.OUT_OF_OFFICE, 1),
+    ("on annual leave", Subtype.OUT_OF_OFFICE, 1),
+    ("on leave until", Subtype.OUT_OF_OFFICE, 1),
+    ("on vacation", Subtype.OUT_OF_OFFICE, 1),
+    ("on holiday", Subtype.OUT_OF_OFFICE, 1),
+    ("limited access to e", Subtype.OUT_OF_OFFICE, 1),
+    ("when i return", Subtype.OUT_OF_OFFICE, 1),
+    ("upon my return", Subtype.OUT_OF_OFFICE, 1),
+    ("on my return", Subtype.OUT_OF_OFFICE, 1),
+    ("for urgent matters", Subtype.OUT_OF_OFFICE, 1),
+    ("nicht im büro", Subtype.OUT_OF_OFFICE, 1),
+    ("abwesend", Subtype.OUT_OF_OFFICE, 1),
+    ("in dringenden fällen", Subtype.OUT_OF_OFFICE, 1),
+    ("absent du bureau", Subtype.OUT_OF_OFFICE, 1),
+    ("absente du bureau", Subtype.OUT_OF_OFFICE, 1),
+    ("de retour le", Subtype.OUT_OF_OFFICE, 1),
+    ("fuera de la oficina", Subtype.OUT_OF_OFFICE, 1),
+    ("fuori ufficio", Subtype.OUT_OF_OFFICE, 1),
+    ("niet op kantoor", Subtype.OUT_OF_OFFICE, 1),
+    ("thank you for your email", Subtype.AUTO_ACK, 1),
+    ("thank you for your e-mail", Subtype.AUTO_ACK, 1),
+    ("thank you for you e-mail", Subtype.AUTO_ACK, 1),
+    ("thank you for your message", Subtype.AUTO_ACK, 1),
+    ("thank you for contacting", Subtype.AUTO_ACK, 1),
+    ("we have received your", Subtype.AUTO_ACK, 1),
+    ("as soon as possible", Subtype.AUTO_ACK, 1),
+    ("no longer with", Subtype.LEFT_COMPANY, 1),
+    ("no longer work", Subtype.LEFT_COMPANY, 1),
+    ("has left the company", Subtype.LEFT_COMPANY, 1),
+    ("is no longer in use", Subtype.LEFT_COMPANY, 2),
+    ("is no longer active", Subtype.LEFT_COMPANY, 2),
+    ("please update your records", Subtype.LEFT_COMPANY, 1),
+    ("have your address added", Subtype.CHALLENGE_RESPONSE, 1),
+    ("guest list", Subtype.CHALLENGE_RESPONSE, 1),
+)
+
+# What MTAs write in plain-text non-delivery reports (Exim, qmail, Postfix, Sendmail,
+# Exchange, Gmail, Domino), in several languages.
+BOUNCE_PHRASES = (
+    "created automatically by mail delivery software",
+    "wasn't able to deliver your message",
+    "this is the qmail-send program",
+    "delivery to the following recipient failed",
+    "delivery to the following recipients failed",
+    "delivery has failed to these recipients",
+    "did not reach some or all of the intended recipients",
+    "permanent fatal errors",
+    "this is the mail system at host",
+    "could not be delivered",
+    "unable to deliver",
+    "undeliverable",
+    "user unknown",
+    "mailbox unavailable",
+    "mailbox is full",
+    "quota exceeded",
+    "over quota",
+    "no such user",
+    "recipient address rejected",
+    "not listed in domino directory",
+    "delivery failed",
+    "delivery has failed",
+    "n'a pas pu être remis",
+    "n'a pas pu etre delivre",
+    "n'a pas pu être délivré",
+    "konnte nicht zugestellt werden",
+    "no se pudo entregar",
+    "non è stato possibile recapitare",
+    "kon niet worden bezorgd",
+    "não foi possível entregar",
+    "kunde inte levereras",
+    "kunne ikke leveres",
+    "nie mogła zostać dostarczona",
+)
+DELAY_PHRASES = (
+    "this is a warning message only",
+    "will continue trying",
+    "will keep trying",
+    "will retry",
+    "not yet been delivered",
+    "has been delayed",
+    "delivery is delayed",
+    "still being retried",
+    "no action is required on your part",
+)
+
+# Phrases that announce the date the person is back, and whether the language writes
+# numeric dates day first.
+_RETURN_MARKERS: tuple[tuple[str, bool], ...] = (
+    ("back on", False),
+    ("back in the office on", False),
+    ("return on", False),
+    ("returning on", False),
+    ("returning", False),
+    ("return to the office on", False),
+    ("until", False),
+    ("de retour le", True),
+    ("de retour au bureau le", True),
+    ("jusqu'au", True),
+    ("zurück am", True),
+    ("wieder am", True),
+    ("bis zum", True),
+    ("bis", True),
+    ("de vuelta el", True),
+    ("hasta el", True),
+    ("di ritorno il", True),
+    ("fino al", True),
+    ("terug op", True),
+    ("tot en met", True),
+    ("tot", True),
+)
+_MONTHS = {
+    "janvier": "january", "février": "february", "fevrier": "february", "mars": "march",
+    "avril": "april", "mai": "may", "juin": "june", "juillet": "july", "août": "august",
+    "aout": "august", "septembre": "september", "octobre": "october", "novembre": "november",
+    "décembre": "december", "decembre": "december", "januar": "january", "februar": "february",
+    "märz": "march", "maerz": "march", "juni": "june", "juli": "july", "oktober": "october",
+    "dezember": "december", "enero": "january", "febrero": "february", "marzo": "march",
+    "abril": "april", "mayo": "may", "junio": "june", "julio": "july", "agosto": "august",
+    "septiembre": "september", "setiembre": "september", "octubre": "october",
+    "noviembre": "november", "diciembre": "december", "gennaio": "january",
+    "febbraio": "february", "aprile": "april", "maggio": "may", "giugno": "june",
+    "luglio": "july", "settembre": "september", "ottobre": "october", "dicembre": "december",
+    "januari": "january", "februari": "february", "maart": "march", "mei": "may",
+    "augustus": "august",
+}  # fmt: skip
+_STRIP = ".,;:!?()[]\"'"
+
+
+def bounded_parse(msg: RawMessage, limit: int = BODY_LIMIT) -> email.message.Message:
+    """The message parsed from its header block and at most ``limit`` bytes of body."""
+    return email.message_from_bytes(msg.header_block + b"\n" + msg.body[:limit], policy=compat32)
+
+
+def walk_types(message: email.message.Message) -> Iterator[email.message.Message]:
+    """Every part, depth first, without entering attached messages (message/rfc822)."""
+    yield message
+    if message.get_content_maintype() == "message":
+        return
+    payload = message.get_payload()
+    if isinstance(payload, list):
+        for part in payload:
+            if isinstance(part, email.message.Message):
+                yield from walk_types(part)
+
+
+def first_text(message: email.message.Message) -> str:
+    """The first text/plain part outside attachments (or text/html, tags dropped)."""
+    html: email.message.Message | None = None
+    for part in walk_types(message):
+        if part.is_multipart() or part.get_filename():
+            continue
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return _decode(part)
+        if ctype == "text/html" and html is None:
+            html = part
+    return _strip_tags(_decode(html)) if html is not None else ""
+
+
+def auto_score(text: str) -> tuple[int, Subtype | None]:
+    """Sum of the weights of the auto-reply phrases in ``text`` and the first one's subtype."""
+    folded = " ".join(text[:_TEXT_LIMIT].casefold().replace("’", "'").split())
+    score = 0
+    subtype: Subtype | None = None
+    for phrase, kind, weight in AUTO_PHRASES:
+        if phrase in folded:
+            score += weight
+            subtype = subtype or kind
+    return score, subtype
+
+
+def return_date(text: str, sent: datetime | None) -> date | None:
+    """The date a return phrase names ("back on 3 March", "de retour le 12/03"), or None."""
+    folded = " ".join(text[:_TEXT_LIMIT].casefold().split())
+    for marker, dayfirst in _RETURN_MARKERS:
+        start = folded.find(marker + " ")
+        while start >= 0:
+            found = _parse_after(folded[start + len(marker) + 1 :], dayfirst, sent)
+            if found is not None:
+                return found
+            start = folded.find(marker + " ", start + 1)
+    return None
+
+
+def _parse_after(text: str, dayfirst: bool, sent: datetime | None) -> date | None:
+    words = [_MONTHS.get(w.strip(_STRIP), w.strip(_STRIP)) for w in text.split(" ", 5)[:5]]
+    base = (sent or datetime.now()).replace(tzinfo=None)
+    default = datetime(base.year, 1, 1)
+    for count in range(len(words), 0, -1):
+        candidate = " ".join(w for w in words[:count] if w)
+        if not _date_like(candidate):
+            continue
+        try:
+            parsed = date_parser.parse(candidate, dayfirst=dayfirst, default=default)
+        except (ValueError, OverflowError):
+            continue
+        if any(c.isdigit() for c in candidate) and not dayfirst and _ambiguous(candidate):
+            return None
+        if parsed.year == base.year and str(base.year) not in candidate and parsed < base:
+            parsed = parsed.replace(year=base.year + 1)  # "back on 3 January" sent in December
+        return parsed.date()
+    return None
+
+
+def _date_like(candidate: str) -> bool:
+    has_digit = any(c.isdigit() for c in candidate)
+    has_month = any(m in candidate for m in _ENGLISH_MONTHS)
+    return has_digit and (has_month or "/" in candidate or "." in candidate)
+
+
+_ENGLISH_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                   "dec")  # fmt: skip
+
+
+def _ambiguous(candidate: str) -> bool:
+    """A numeric date such as 03/04 reads two ways in English-language text."""
+    for sep in "/.":
+        parts = candidate.split(" ")[0].split(sep)
+        if len(parts) >= 2 and all(p.isdigit() for p in parts[:2]):
+            first, second = int(parts[0]), int(parts[1])
+            return first <= 12 and second <= 12 and first != second
+    return False
+
+
+def _decode(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload[:BODY_LIMIT].decode(charset, "replace")
+    except LookupError:
+        return payload[:BODY_LIMIT].decode("utf-8", "replace")
+
+
+def _strip_tags(html: str) -> str:
+    out: list[str] = []
+    for index, chunk in enumerate(html.split("<")):
+        if index == 0:
+            out.append(chunk)
+            continue
+        tag, _, text = chunk.partition(">")
+        out.append(("\n" if tag[:2].lower() in ("br", "p", "p ", "di") else " ") + text)
+    return "".join(out)

@@ -1,0 +1,100 @@
+"""The one SQL schema of the SQLite and PostgreSQL stores, as numbered migrations.
+
+``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1``; the version
+is kept in the one-row table ``replytrack_schema``. Migrations are applied when a
+store opens, in one transaction. A database whose version is newer than
+:data:`SCHEMA_VERSION` was written by a newer replytrack: it is refused with
+:class:`~replytrack.errors.SchemaVersionError` before anything is written.
+
+The statements are plain SQL both databases accept; ``{without_rowid}`` becomes
+``WITHOUT ROWID`` on SQLite (the primary key is the table) and nothing on
+PostgreSQL. Times are integer microseconds since the Unix epoch (UTC), so both
+databases compare, index and partition them alike.
+
+Every table's primary key starts with ``tenant``: rows of one CRM account are
+adjacent in every index, and PostgreSQL can partition or distribute by it.
+"""
+
+from __future__ import annotations
+
+from replytrack.errors import SchemaVersionError
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "VERSION_TABLE", "check_version", "statements"]
+
+VERSION_TABLE = "replytrack_schema"
+
+_V1 = (
+    """CREATE TABLE inboxes (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL,
+        owner_id TEXT, aliases TEXT NOT NULL, connected_at BIGINT, disconnected_at BIGINT,
+        PRIMARY KEY (tenant, id))""",
+    """CREATE TABLE emails (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, subject TEXT NOT NULL,
+        from_address TEXT NOT NULL, reply_to_mode TEXT NOT NULL, reply_to_address TEXT,
+        name TEXT NOT NULL, PRIMARY KEY (tenant, id))""",
+    """CREATE TABLE contacts (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, emails TEXT NOT NULL, owner_id TEXT,
+        properties TEXT NOT NULL, PRIMARY KEY (tenant, id)) {without_rowid}""",
+    """CREATE TABLE sends (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, email_id TEXT NOT NULL,
+        contact_id TEXT NOT NULL, address TEXT NOT NULL, message_id TEXT NOT NULL,
+        sent_at BIGINT NOT NULL, reply_to TEXT, inbox_id TEXT, tracked BOOLEAN NOT NULL,
+        untracked_reason TEXT, delivery TEXT NOT NULL, provider_message_id TEXT,
+        PRIMARY KEY (tenant, id)) {without_rowid}""",
+    "CREATE INDEX sends_by_address ON sends (tenant, address, sent_at)",
+    # Every normalised Message-ID a send answers to (ours and the provider's):
+    # the primary key makes an id belong to one send per tenant.
+    """CREATE TABLE message_ids (
+        tenant TEXT NOT NULL, message_id TEXT NOT NULL, send_id TEXT NOT NULL,
+        PRIMARY KEY (tenant, message_id)) {without_rowid}""",
+    """CREATE TABLE replies (
+        tenant TEXT NOT NULL, send_id TEXT NOT NULL, inbound_id TEXT NOT NULL,
+        email_id TEXT NOT NULL, contact_id TEXT NOT NULL, inbox_id TEXT NOT NULL,
+        received_at BIGINT NOT NULL, kind TEXT NOT NULL, subtype TEXT, strategy TEXT NOT NULL,
+        confidence DOUBLE PRECISION NOT NULL, from_address TEXT NOT NULL,
+        alternate_address TEXT, subject TEXT NOT NULL, snippet TEXT NOT NULL,
+        PRIMARY KEY (tenant, send_id, inbound_id)) {without_rowid}""",
+    "CREATE INDEX replies_by_email ON replies (tenant, email_id, received_at)",
+    "CREATE INDEX replies_by_contact ON replies (tenant, contact_id, kind, received_at)",
+    # Maintained aggregates, updated in the transaction that changes the replies.
+    """CREATE TABLE email_counters (
+        tenant TEXT NOT NULL, email_id TEXT NOT NULL, name TEXT NOT NULL,
+        value BIGINT NOT NULL, PRIMARY KEY (tenant, email_id, name)) {without_rowid}""",
+    """CREATE TABLE reply_pairs (
+        tenant TEXT NOT NULL, contact_id TEXT NOT NULL, email_id TEXT NOT NULL,
+        replies BIGINT NOT NULL, PRIMARY KEY (tenant, contact_id, email_id)) {without_rowid}""",
+    """CREATE TABLE bounced_sends (
+        tenant TEXT NOT NULL, email_id TEXT NOT NULL, send_id TEXT NOT NULL,
+        delivery BIGINT NOT NULL, hard_replies BIGINT NOT NULL,
+        PRIMARY KEY (tenant, email_id, send_id)) {without_rowid}""",
+    """CREATE TABLE contact_stats (
+        tenant TEXT NOT NULL, contact_id TEXT NOT NULL, first_reply_at BIGINT,
+        last_reply_at BIGINT, reply_count BIGINT NOT NULL, emails_replied BIGINT NOT NULL,
+        PRIMARY KEY (tenant, contact_id)) {without_rowid}""",
+    """CREATE TABLE cursors (
+        tenant TEXT NOT NULL, source_key TEXT NOT NULL, position TEXT NOT NULL,
+        PRIMARY KEY (tenant, source_key))""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(found: int, *, sqlite: bool) -> list[str]:
+    """The statements that take a database at version ``found`` to :data:`SCHEMA_VERSION`."""
+    suffix = "WITHOUT ROWID" if sqlite else ""
+    return [
+        sql.format(without_rowid=suffix).strip()
+        for migration in MIGRATIONS[found:]
+        for sql in migration
+    ]
+
+
+def check_version(found: int, where: str) -> None:
+    """Raise SchemaVersionError when ``found`` is newer than this replytrack understands."""
+    if found > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{where} has schema version {found}, newer than version {SCHEMA_VERSION} "
+            "which this replytrack understands; upgrade replytrack to open it "
+            "(the database was left untouched)"
+        )

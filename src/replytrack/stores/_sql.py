@@ -1,0 +1,321 @@
+"""The Store operations shared by SQLiteStore and PostgresStore, over a small Tx interface.
+
+A subclass supplies :meth:`SQLStore._transact`: run a function in one
+transaction (retrying it when the database asks to), wrapping driver errors.
+Uniqueness is the database's: inserts use ON CONFLICT DO NOTHING and read back
+what was really written; Python only compares contents to report conflicts.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import attrs
+
+from replytrack.errors import ConflictError, NotFoundError
+from replytrack.headers import normalise_msg_id
+from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.reports import ContactProperties, EmailReport, newest_first
+from replytrack.stores import _rows as r
+from replytrack.stores._aggregates import Deltas, Tx, read_contact, read_report, send_counters
+
+__all__ = ["RetryTransaction", "SQLStore"]
+
+T = TypeVar("T")
+
+_INSERT_SEND = f"INSERT INTO sends (tenant, {r.SEND_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+_INSERT_MSG_ID = "INSERT INTO message_ids (tenant, message_id, send_id) VALUES (?, ?, ?)"
+_INSERT_REPLY = (
+    f"INSERT INTO replies (tenant, {r.REPLY_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+    " ON CONFLICT DO NOTHING RETURNING send_id"
+)
+
+
+class RetryTransaction(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a transaction when a concurrent writer raced it: run it again."""
+
+
+class _NotAllNew(Exception):  # noqa: N818 - a signal, not an error
+    """The fast path of add_sends met sends that already exist."""
+
+
+class SQLStore(abc.ABC):
+    """Store methods in SQL; each public method is one transaction."""
+
+    @abc.abstractmethod
+    def _transact(self, work: Callable[[Tx], T], *, write: bool = True) -> T:
+        """Run ``work`` in one transaction and commit; roll back if it raises."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- inboxes, emails, contacts -----------------------------------------------
+    def save_inbox(self, tenant: str, inbox: Inbox) -> None:
+        sql = (
+            f"INSERT INTO inboxes (tenant, {r.INBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (tenant, id) DO UPDATE SET address = excluded.address,"
+            " kind = excluded.kind, owner_id = excluded.owner_id, aliases = excluded.aliases,"
+            " connected_at = excluded.connected_at, disconnected_at = excluded.disconnected_at"
+        )
+        self._transact(lambda tx: tx.execute(sql, r.inbox_row(tenant, inbox)))
+
+    def get_inbox(self, tenant: str, inbox_id: str) -> Inbox | None:
+        sql = f"SELECT {r.INBOX_COLUMNS} FROM inboxes WHERE tenant = ? AND id = ?"
+        rows = self._transact(lambda tx: tx.query(sql, (tenant, inbox_id)), write=False)
+        return r.inbox_from_row(rows[0]) if rows else None
+
+    def list_inboxes(self, tenant: str) -> list[Inbox]:
+        sql = f"SELECT {r.INBOX_COLUMNS} FROM inboxes WHERE tenant = ?"
+        rows = self._transact(lambda tx: tx.query(sql, (tenant,)), write=False)
+        return sorted((r.inbox_from_row(row) for row in rows), key=lambda i: i.id)
+
+    def save_email(self, tenant: str, email: MarketingEmail) -> None:
+        sql = (
+            f"INSERT INTO emails (tenant, {r.EMAIL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (tenant, id) DO UPDATE SET subject = excluded.subject,"
+            " from_address = excluded.from_address, reply_to_mode = excluded.reply_to_mode,"
+            " reply_to_address = excluded.reply_to_address, name = excluded.name"
+        )
+        self._transact(lambda tx: tx.execute(sql, r.email_row(tenant, email)))
+
+    def get_email(self, tenant: str, email_id: str) -> MarketingEmail | None:
+        sql = f"SELECT {r.EMAIL_COLUMNS} FROM emails WHERE tenant = ? AND id = ?"
+        rows = self._transact(lambda tx: tx.query(sql, (tenant, email_id)), write=False)
+        return r.email_from_row(rows[0]) if rows else None
+
+    def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
+        sql = (
+            f"INSERT INTO contacts (tenant, {r.CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (tenant, id) DO UPDATE SET emails = excluded.emails,"
+            " owner_id = excluded.owner_id, properties = excluded.properties"
+        )
+        if contacts:
+            self._transact(lambda tx: tx.many(sql, (r.contact_row(tenant, c) for c in contacts)))
+
+    def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
+        if not contact_ids:
+            return {}
+
+        def work(tx: Tx) -> list[tuple[object, ...]]:
+            fragment, param = tx.in_list(contact_ids)
+            sql = f"SELECT {r.CONTACT_COLUMNS} FROM contacts WHERE tenant = ? AND id{fragment}"
+            return tx.query(sql, (tenant, param))
+
+        contacts = (r.contact_from_row(row) for row in self._transact(work, write=False))
+        return {c.id: c for c in contacts}
+
+    # -- sends -------------------------------------------------------------------
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
+        unique: dict[str, Send] = {}
+        for send in sends:
+            if unique.setdefault(send.id, send) != send:
+                raise ConflictError(f"send {send.id!r} appears twice with other content")
+        if not unique:
+            return
+        try:
+            self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=True))
+        except _NotAllNew:
+            self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=False))
+
+    def _insert_sends(self, tx: Tx, tenant: str, unique: dict[str, Send], *, fast: bool) -> None:
+        """Insert sends; the fast path assumes all are new and backs off when they are not."""
+        new = list(unique.values())
+        if not fast:
+            existing = self._sends_by_id(tx, tenant, unique)
+            for send_id, stored in existing.items():
+                if not _same_send(stored, unique[send_id]):
+                    raise ConflictError(f"send {send_id!r} already exists with other content")
+            new = [s for s in new if s.id not in existing]
+        inserted = tx.many(
+            _INSERT_SEND + " ON CONFLICT DO NOTHING", (r.send_row(tenant, s) for s in new)
+        )
+        if inserted != len(new):
+            raise _NotAllNew() if fast else RetryTransaction()
+        ids = tx.many(
+            _INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (r.message_id_row(tenant, s) for s in new)
+        )
+        if ids != len(new):
+            raise ConflictError("a Message-ID of these sends already belongs to another send")
+        send_counters(tx, tenant, new)
+
+    def _sends_by_id(self, tx: Tx, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
+        fragment, param = tx.in_list(send_ids)
+        sql = f"SELECT {r.SEND_COLUMNS} FROM sends WHERE tenant = ? AND id{fragment}"
+        sends = (r.send_from_row(row) for row in tx.query(sql, (tenant, param)))
+        return {s.id: s for s in sends}
+
+    def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
+        if not send_ids:
+            return {}
+        return self._transact(lambda tx: self._sends_by_id(tx, tenant, send_ids), write=False)
+
+    def find_sends_by_message_id(
+        self, tenant: str, message_ids: Collection[str]
+    ) -> dict[str, Send]:
+        if not message_ids:
+            return {}
+
+        def work(tx: Tx) -> dict[str, Send]:
+            fragment, param = tx.in_list(message_ids)
+            columns = ", ".join(f"s.{c}" for c in r.SEND_COLUMNS.split(", "))
+            sql = (
+                f"SELECT m.message_id, {columns} FROM message_ids m JOIN sends s"
+                " ON s.tenant = m.tenant AND s.id = m.send_id"
+                f" WHERE m.tenant = ? AND m.message_id{fragment}"
+            )
+            return {row[0]: r.send_from_row(row[1:]) for row in tx.query(sql, (tenant, param))}
+
+        return self._transact(work, write=False)
+
+    def find_sends_to(self, tenant: str, addresses: Collection[str], since: datetime) -> list[Send]:
+        if not addresses:
+            return []
+
+        def work(tx: Tx) -> list[tuple[object, ...]]:
+            fragment, param = tx.in_list(addresses)
+            sql = (
+                f"SELECT {r.SEND_COLUMNS} FROM sends"
+                f" WHERE tenant = ? AND address{fragment} AND sent_at >= ?"
+            )
+            return tx.query(sql, (tenant, param, r.micros(since)))
+
+        sends = [r.send_from_row(row) for row in self._transact(work, write=False)]
+        return sorted(sends, key=lambda s: (s.sent_at, s.id), reverse=True)
+
+    def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
+        def work(tx: Tx) -> Send:
+            sql = f"SELECT {r.SEND_COLUMNS} FROM sends WHERE tenant = ? AND id = ?"
+            rows = tx.query(sql + tx.for_update, (tenant, send_id))
+            if not rows:
+                raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
+            send = r.send_from_row(rows[0])
+            wanted = normalise_msg_id(message_id)
+            if not tx.execute(_INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (tenant, wanted, send_id)):
+                owner = tx.query(
+                    "SELECT send_id FROM message_ids WHERE tenant = ? AND message_id = ?",
+                    (tenant, wanted),
+                )
+                if not owner:
+                    raise RetryTransaction()
+                if owner[0][0] != send_id:
+                    raise ConflictError(
+                        f"Message-ID {message_id} already belongs to send {owner[0][0]!r}"
+                    )
+            old = send.provider_message_id
+            if old and normalise_msg_id(old) != wanted:
+                tx.execute(
+                    "DELETE FROM message_ids WHERE tenant = ? AND message_id = ? AND send_id = ?",
+                    (tenant, normalise_msg_id(old), send_id),
+                )
+            tx.execute(
+                "UPDATE sends SET provider_message_id = ? WHERE tenant = ? AND id = ?",
+                (message_id, tenant, send_id),
+            )
+            return attrs.evolve(send, provider_message_id=message_id)
+
+        return self._transact(work)
+
+    # -- replies -----------------------------------------------------------------
+    def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
+        def work(tx: Tx) -> list[bool]:
+            fresh = [False] * len(replies)
+            firsts: dict[tuple[str, str], int] = {}
+            for index, reply in enumerate(replies):
+                firsts.setdefault(reply.key, index)
+            order = sorted(firsts.items())  # key order: concurrent batches lock alike
+            rows = [r.reply_row(tenant, replies[index]) for _, index in order]
+            deltas = Deltas()
+            for (_, index), got in zip(order, tx.many_returning(_INSERT_REPLY, rows), strict=True):
+                if got is not None:
+                    fresh[index] = True
+                    deltas.add(replies[index], +1)
+            deltas.apply(tx, tenant)
+            return fresh
+
+        return self._transact(work) if replies else []
+
+    def set_reply_kind(
+        self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
+    ) -> Reply:
+        def work(tx: Tx) -> Reply:
+            where = " WHERE tenant = ? AND send_id = ? AND inbound_id = ?"
+            rows = tx.query(f"SELECT {r.REPLY_COLUMNS} FROM replies" + where + tx.for_update,
+                            (tenant, *key))
+            if not rows:
+                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
+            old = r.reply_from_row(rows[0])
+            new = attrs.evolve(old, kind=kind, subtype=subtype)
+            if new != old:
+                tx.execute(
+                    "UPDATE replies SET kind = ?, subtype = ?" + where,
+                    (kind.value, subtype, tenant, *key),
+                )
+                deltas = Deltas()
+                deltas.add(old, -1)
+                deltas.add(new, +1)
+                deltas.apply(tx, tenant)
+            return new
+
+        return self._transact(work)
+
+    def list_replies(
+        self,
+        tenant: str,
+        *,
+        email_id: str | None = None,
+        contact_id: str | None = None,
+        kinds: Collection[MessageKind] | None = None,
+    ) -> list[Reply]:
+        if kinds is not None and not kinds:
+            return []
+
+        def work(tx: Tx) -> list[tuple[object, ...]]:
+            sql = f"SELECT {r.REPLY_COLUMNS} FROM replies WHERE tenant = ?"
+            params: list[object] = [tenant]
+            for column, value in (("email_id", email_id), ("contact_id", contact_id)):
+                if value is not None:
+                    sql += f" AND {column} = ?"
+                    params.append(value)
+            if kinds is not None:
+                fragment, param = tx.in_list(sorted(k.value for k in kinds))
+                sql += f" AND kind{fragment}"
+                params.append(param)
+            return tx.query(sql, params)
+
+        return newest_first(r.reply_from_row(row) for row in self._transact(work, write=False))
+
+    # -- aggregates and cursors -------------------------------------------------
+    def report(self, tenant: str, email_id: str | None = None) -> EmailReport:
+        return self._transact(lambda tx: read_report(tx, tenant, email_id), write=False)
+
+    def contact_properties(self, tenant: str, contact_id: str) -> ContactProperties:
+        return self._transact(lambda tx: read_contact(tx, tenant, contact_id), write=False)
+
+    def get_cursor(self, tenant: str, source_key: str) -> str | None:
+        sql = "SELECT position FROM cursors WHERE tenant = ? AND source_key = ?"
+        rows = self._transact(lambda tx: tx.query(sql, (tenant, source_key)), write=False)
+        return str(rows[0][0]) if rows else None
+
+    def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
+        sql = (
+            "INSERT INTO cursors (tenant, source_key, position) VALUES (?, ?, ?)"
+            " ON CONFLICT (tenant, source_key) DO UPDATE SET position = excluded.position"
+        )
+        self._transact(lambda tx: tx.execute(sql, (tenant, source_key, cursor)))
+
+
+def _same_send(stored: Send, given: Send) -> bool:
+    """Re-adding a send is a no-op when it matches; a provider id recorded since is kept."""
+    if given.provider_message_id is None:
+        stored = attrs.evolve(stored, provider_message_id=None)
+    return stored == given
