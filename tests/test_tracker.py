@@ -38,13 +38,16 @@ BOB = Contact(id="c1", emails=("bob@example.org", "bob@home.example"))
 ANN = Contact(id="c2", emails=("ann@example.org",))
 
 
-def make_tracker(store: MemoryStore | None = None, tenant: str = "default") -> Tracker:
+def make_tracker(
+    store: MemoryStore | None = None, tenant: str = "default", *, fallback: bool = True
+) -> Tracker:
     tracker = Tracker(
         store or MemoryStore(),
         secret=SECRET,
         domain="mail.example.com",
         tenant=tenant,
         clock=lambda: T0,
+        fallback=fallback,
     )
     tracker.connect_inbox(Inbox(id="sales", address="sales@example.com"), connected_at=T0)
     return tracker
@@ -160,7 +163,7 @@ def test_a_reply_from_the_contacts_other_address_is_counted() -> None:
 def test_a_message_referencing_nothing_of_ours_is_not_a_reply() -> None:
     tracker = make_tracker()
     tracker.record_send(SPRING, BOB, sent_at=at(1))
-    raw = make_message(in_reply_to="<someone-else@example.net>")
+    raw = make_message(in_reply_to="<someone-else@example.net>", subject="Re: invoice 42")
     assert tracker.ingest("sales", raw, received_at=at(2)).outcome is Outcome.NOT_A_REPLY
 
 
@@ -174,7 +177,7 @@ def test_a_forged_token_is_not_a_reply() -> None:
 
 
 def test_a_provider_rewritten_message_id_matches_once_recorded() -> None:
-    tracker = make_tracker()
+    tracker = make_tracker(fallback=False)
     send = tracker.record_send(SPRING, BOB, sent_at=at(1))
     raw = make_reply(send, in_reply_to="<0100abc@email.amazonses.com>", references=None)
     assert tracker.ingest("sales", raw, received_at=at(2)).outcome is Outcome.NOT_A_REPLY

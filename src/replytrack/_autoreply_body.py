@@ -54,6 +54,7 @@ AUTO_PHRASES: tuple[tuple[str, Subtype, int], ...] = (
     ("out of the office", Subtype.OUT_OF_OFFICE, 1),
     ("out of office", Subtype.OUT_OF_OFFICE, 1),
     ("away from the office", Subtype.OUT_OF_OFFICE, 1),
+    ("away until", Subtype.OUT_OF_OFFICE, 1),
     ("on annual leave", Subtype.OUT_OF_OFFICE, 1),
     ("on leave until", Subtype.OUT_OF_OFFICE, 1),
     ("on vacation", Subtype.OUT_OF_OFFICE, 1),
@@ -105,6 +106,8 @@ BOUNCE_PHRASES = (
     "unable to deliver",
     "undeliverable",
     "user unknown",
+    "unknown user",
+    "invalid recipient",
     "mailbox unavailable",
     "mailbox is full",
     "quota exceeded",
@@ -215,13 +218,13 @@ def first_text(message: email.message.Message) -> str:
 def auto_score(text: str) -> tuple[int, Subtype | None]:
     """Sum of the weights of the auto-reply phrases in ``text`` and the first one's subtype."""
     folded = " ".join(text[:_TEXT_LIMIT].casefold().replace("’", "'").split())
-    score = 0
-    subtype: Subtype | None = None
+    by_kind: dict[Subtype, int] = {}
     for phrase, kind, weight in AUTO_PHRASES:
         if phrase in folded:
-            score += weight
-            subtype = subtype or kind
-    return score, subtype
+            by_kind[kind] = by_kind.get(kind, 0) + weight
+    if not by_kind:
+        return 0, None
+    return sum(by_kind.values()), max(by_kind, key=by_kind.__getitem__)
 
 
 def return_date(text: str, sent: datetime | None) -> date | None:

@@ -10,7 +10,7 @@ from typing import Literal
 
 import attrs
 
-from replytrack.addresses import Address, InvalidAddress, provider_of
+from replytrack.addresses import Address, InvalidAddress, Provider, provider_of
 from replytrack.models import Contact, Inbox
 
 Severity = Literal["error", "warning"]
@@ -125,15 +125,27 @@ def alias(field: str, address: str, real: str, how: str) -> Problem:
     )
 
 
-def provider_rule(address: Address, real: Address) -> str:
+def provider_rule(address: Address, real: Address, provider: Provider | None) -> str:
     """Why the provider delivers ``address`` to ``real``'s mailbox, in a few words."""
-    if provider_of(real.domain) == "gmail":
-        if address.domain != real.domain:
-            return "googlemail.com is gmail.com"
-        return "Gmail ignores dots, +tags and case in the part before @"
-    if "+" in address.local:
-        return "plus-addressing: the +tag reaches the same mailbox"
-    return "the provider ignores case in the part before @"
+    name = "Gmail" if (provider_of(real.domain) or provider) == "gmail" else "Outlook"
+    mine, theirs = address.local.split("+", 1)[0], real.local.split("+", 1)[0]
+    ignored = [
+        label
+        for label, differs in (
+            ("dots", mine.lower() != theirs.lower()),
+            ("a +tag", "+" in address.local),
+            ("case", mine != mine.lower()),
+        )
+        if differs
+    ]
+    rule = f"{name} ignores {_join(ignored)} before the @" if ignored else ""
+    if address.domain != real.domain:
+        rule += f"{'; ' if rule else ''}googlemail.com is gmail.com"
+    return rule or f"{name} delivers it to the same mailbox"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def disconnected(field: str, address: str, inbox: Inbox, other: str | None) -> Problem:

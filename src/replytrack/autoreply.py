@@ -155,10 +155,8 @@ def _challenge(facts: _Facts) -> Verdict | None:
 
 def _structure(facts: _Facts) -> Verdict | None:
     msg = facts.msg
-    if "x-hmxmroriginalrecipient" in msg:  # Microsoft JMRP complaint
-        return _verdict(
-            MessageKind.BULK, "header:x-hmxmroriginalrecipient", subtype=Subtype.COMPLAINT
-        )
+    if facts.subject.startswith("complaint about message from"):  # Microsoft JMRP
+        return _verdict(MessageKind.BULK, "subject:jmrp-complaint", subtype=Subtype.COMPLAINT)
     ctype = facts.lower("content-type")
     if not ctype.startswith("multipart/"):
         return None
@@ -190,6 +188,10 @@ def _bounce(facts: _Facts) -> Verdict | None:
     lang = None if facts.reply_prefixed else tables.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
     if lang is not None:
         reasons.append(f"subject:bounce:{lang}")
+    if not reasons and facts.daemon and "auto-submitted" in msg:
+        # RFC 3834 section 5: delivery reports carry Auto-Submitted; from an MTA sender
+        # (no From, MAILER-DAEMON, postmaster) it is one, whatever the text says.
+        reasons += ["sender:mailer-daemon", "header:auto-submitted"]
     if not reasons:
         phrase = any(p in facts.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
         if not (facts.daemon or phrase):
@@ -291,9 +293,9 @@ def _body(facts: _Facts) -> Verdict | None:
     if score == 0:
         return None
     human_looking = len(text) < len(full.strip()) - 40 or len(text.split()) > 150
-    # With a hint, one phrase suffices unless the text looks like a personal reply (then 3);
-    # without a hint, only a clearly automatic text (3) that does not look like one.
-    needed = 3 if human_looking or not hints else 1
+    # Phrases plus hints must reach 3, and a text that looks like a personal reply needs a
+    # hint and 3 from the phrases alone. See docs/autoreply.md, "Body phrases".
+    needed = 3 if human_looking else max(1, 3 - len(hints))
     if score < needed or (human_looking and not hints):
         return None
     back = body.return_date(text, facts.msg.date)
@@ -307,10 +309,10 @@ def _bulk(facts: _Facts) -> Verdict | None:
     local = facts.sender[0]
     if local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply")):
         return _verdict(MessageKind.BULK, "sender:no-reply", subtype=Subtype.NOTIFICATION)
-    if facts.relayed or facts.threaded:
+    precedence = facts.lower("precedence")
+    if facts.relayed or (facts.threaded and precedence != "junk"):
         return None
     reasons = [f"header:{n}" for n in ("list-unsubscribe", "list-id", "feedback-id") if n in msg]
-    precedence = facts.lower("precedence")
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"header:precedence={precedence}")
     return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST) if reasons else None

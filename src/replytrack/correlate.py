@@ -3,28 +3,39 @@
 Strategies, strongest first; a later one never beats an earlier one:
 
 1. ``TOKEN`` (confidence 1.0): our signed Message-ID in In-Reply-To or
-   References, verified by its MAC (forged, altered or other tenants' tokens
-   never verify, and are not looked up);
+   References, verified by its MAC. Forged, altered or other tenants' tokens
+   never verify and are not looked up.
 2. ``MESSAGE_ID`` (0.95): a Message-ID we sent, or the provider's rewrite of it
-   recorded by the integrator, found in the threading headers (store lookup of
-   every id, not only the last).
+   recorded by the integrator, found in the threading headers. Every id is
+   looked up, not only the last. For automatic mail (bounces quote the original
+   headers in their body rather than thread), the Message-ID, In-Reply-To and
+   References lines of the returned original are read the same way.
+3. ``FALLBACK`` (0.6, on by default): for a human message with no header match,
+   the sender is an address of a contact who got a send whose Reply-To is this
+   inbox within the window, and the normalised subject (or Outlook's
+   Thread-Topic) equals the email's subject. Ties go to the most recent send.
+   A message carrying a token that fails verification (forged, altered, another
+   tenant's) never falls back: it matches nothing.
 
-All lookups for a batch of messages are made at once: one ``get_sends`` and one
-``find_sends_by_message_id`` per batch.
+Lookups are made for a whole batch at once: one ``get_sends``, one
+``find_sends_by_message_id`` and, for the fallback, one ``find_sends_to``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import attrs
 
-from replytrack.headers import TokenSigner, looks_like_token, thread_ids
+from replytrack.autoreply import Verdict
+from replytrack.headers import TokenSigner, looks_like_token, parse_msg_ids, thread_ids
 from replytrack.message import RawMessage
-from replytrack.models import MatchStrategy, Send
+from replytrack.models import Inbox, MatchStrategy, MessageKind, Send
 from replytrack.protocols import Store
+from replytrack.subjects import normalise_subject
 
-__all__ = ["CONFIDENCE", "Correlator", "Match"]
+__all__ = ["CONFIDENCE", "Correlator", "Match", "Pending"]
 
 CONFIDENCE = {
     MatchStrategy.TOKEN: 1.0,
@@ -32,6 +43,8 @@ CONFIDENCE = {
     MatchStrategy.FALLBACK: 0.6,
     MatchStrategy.MANUAL: 1.0,
 }
+_RETURNED_HEADER_SCAN = 64 * 1024  # bytes of a bounce body searched for the original's headers
+_RETURNED_HEADERS = (b"message-id:", b"in-reply-to:", b"references:")
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +58,7 @@ class Match:
 
     @property
     def confidence(self) -> float:
+        """1.0 for a verified token, 0.95 for a Message-ID lookup, 0.6 for the fallback."""
         return CONFIDENCE[self.strategy]
 
     def explain(self) -> str:
@@ -57,35 +71,129 @@ class Match:
         )
 
 
+@attrs.frozen
+class Pending:
+    """One message waiting to be correlated, with what the engine already knows of it."""
+
+    msg: RawMessage
+    inbox: Inbox
+    received_at: datetime
+    verdict: Verdict
+    senders: tuple[str, ...]  # the From address, then the contact's other addresses if resolved
+
+
 @attrs.define
 class Correlator:
-    """Header correlation for one tenant of one store."""
+    """Correlation for one tenant of one store."""
 
     store: Store
     signer: TokenSigner
+    fallback: bool = True
+    fallback_window: timedelta = timedelta(days=30)
 
-    def correlate_many(self, messages: Sequence[RawMessage]) -> list[Match | None]:
-        """A Match (or None) per message, with two store lookups for the whole batch."""
+    def correlate_many(self, batch: Sequence[Pending]) -> list[Match | None]:
+        """A Match (or None) per message, with a few store lookups for the whole batch."""
+        ids = [thread_ids(p.msg.get_all("in-reply-to"), p.msg.get_all("references")) for p in batch]
+        matches, forged = self._by_ids(ids)
+        returned = {
+            n: _returned_ids(p.msg)
+            for n, p in enumerate(batch)
+            if matches[n] is None and p.verdict.kind is not MessageKind.HUMAN
+        }
+        if returned:
+            found, _ = self._by_ids(list(returned.values()))
+            for n, match in zip(returned, found, strict=True):
+                matches[n] = match
+        if self.fallback:
+            waiting = [
+                n
+                for n, p in enumerate(batch)
+                if matches[n] is None
+                and n not in forged
+                and p.verdict.kind is MessageKind.HUMAN
+                and p.senders
+            ]
+            if waiting:
+                for n, match in zip(
+                    waiting, self._by_subject([batch[n] for n in waiting]), strict=True
+                ):
+                    matches[n] = match
+        return matches
+
+    def _by_ids(self, per_message: Sequence[list[str]]) -> tuple[list[Match | None], set[int]]:
+        """Matches by token or Message-ID, and the positions carrying a token that failed."""
         tenant = self.signer.tenant
-        per_message: list[list[tuple[str, str | None]]] = []
+        resolved_all: list[list[tuple[str, str | None]]] = []
         send_ids: set[str] = set()
         plain_ids: set[str] = set()
-        for msg in messages:
-            ids = thread_ids(msg.get_all("in-reply-to"), msg.get_all("references"))
+        forged: set[int] = set()
+        for position, ids in enumerate(per_message):
             resolved: list[tuple[str, str | None]] = []
             for msg_id in ids:
                 if looks_like_token(msg_id):
                     send_id = self.signer.verify(msg_id)
-                    if send_id is not None:
+                    if send_id is None:
+                        forged.add(position)
+                    else:
                         send_ids.add(send_id)
                     resolved.append((msg_id, send_id))
                 else:
                     plain_ids.add(msg_id)
                     resolved.append((msg_id, None))
-            per_message.append(resolved)
+            resolved_all.append(resolved)
         by_send = self.store.get_sends(tenant, send_ids) if send_ids else {}
         by_msg = self.store.find_sends_by_message_id(tenant, plain_ids) if plain_ids else {}
-        return [_pick(resolved, by_send, by_msg) for resolved in per_message]
+        return [_pick(resolved, by_send, by_msg) for resolved in resolved_all], forged
+
+    def _by_subject(self, batch: Sequence[Pending]) -> list[Match | None]:
+        tenant = self.signer.tenant
+        since = min(p.received_at for p in batch) - self.fallback_window
+        addresses = {a for p in batch for a in p.senders}
+        sends = self.store.find_sends_to(tenant, addresses, since)  # newest first
+        subjects: dict[str, str | None] = {}
+        for email_id in {s.email_id for s in sends}:
+            email = self.store.get_email(tenant, email_id)
+            subjects[email_id] = normalise_subject(email.subject) if email else None
+        results: list[Match | None] = []
+        for pending in batch:
+            wanted = {normalise_subject(pending.msg.subject)}
+            topic = pending.msg.text("thread-topic")
+            if topic:
+                wanted.add(normalise_subject(topic))
+            start = pending.received_at - self.fallback_window
+            hits = [
+                s
+                for s in sends
+                if s.address in pending.senders
+                and s.tracked
+                and s.inbox_id == pending.inbox.id
+                and start <= s.sent_at <= pending.received_at
+                and subjects.get(s.email_id) in wanted
+            ]
+            if not hits:
+                results.append(None)
+                continue
+            best = hits[0]
+            results.append(
+                Match(
+                    send=best,
+                    strategy=MatchStrategy.FALLBACK,
+                    matched_id=None,
+                    candidates=tuple(s.id for s in hits[1:]),
+                )
+            )
+        return results
+
+
+def _returned_ids(msg: RawMessage) -> list[str]:
+    """Threading ids of the original message a bounce or auto-reply returns in its body."""
+    body = msg.body[:_RETURNED_HEADER_SCAN]
+    values: list[str] = []
+    for line in body.splitlines():
+        lowered = line.lstrip(b"> \t").lower()
+        if lowered.startswith(_RETURNED_HEADERS):
+            values.append(line.partition(b":")[2].decode("utf-8", "replace"))
+    return parse_msg_ids(values)
 
 
 def _pick(

@@ -1,20 +1,41 @@
-"""Split a reply's text into what the sender wrote now and the quoted original."""
+"""Split a reply's text into what the sender wrote now and the quoted original.
+
+The quoted original starts at the first of: a ``>`` quoted line, a separator line
+("-----Original Message-----", Outlook's underscore rule, "Begin forwarded
+message:"), an attribution line ("On <date>, <name> wrote:" and its translations,
+also when a client wraps it over two lines), or an Outlook-style header block
+("From: ..." followed by "Sent:"/"Date:"/"To:"/"Subject:" in any of several
+languages). Everything above it is the new text.
+"""
 
 from __future__ import annotations
 
 __all__ = ["new_text", "snippet"]
 
-# Lines that open the quoted original in common clients (compared lower-cased, stripped).
-_QUOTE_OPENERS = (
-    "-----original message-----",
-    "----- original message -----",
-    "-------- original message --------",
-    "-------- message d'origine --------",
-    "-----ursprüngliche nachricht-----",
-    "________________________________",
-    "begin forwarded message:",
-    "---------- forwarded message ---------",
+# Lines that open the quoted original (compared lower-cased, stripped).
+_SEPARATORS = frozenset(
+    {
+        "-----original message-----",
+        "----- original message -----",
+        "-------- original message --------",
+        "-------- message d'origine --------",
+        "-----message d'origine-----",
+        "-----ursprüngliche nachricht-----",
+        "-----oorspronkelijk bericht-----",
+        "-----messaggio originale-----",
+        "-----mensaje original-----",
+        "-----mensagem original-----",
+        "-----ursprungligt meddelande-----",
+        "-----oprindelig meddelelse-----",
+        "-----opprinnelig melding-----",
+        "-----wiadomość oryginalna-----",
+        "-----исходное сообщение-----",
+        "begin forwarded message:",
+        "---------- forwarded message ---------",
+    }
 )
+# How attribution lines end: English, German, French, Spanish, Portuguese, Italian, Dutch,
+# Polish, Scandinavian, Finnish, Russian, Turkish, Hungarian, Romanian, Czech.
 _WROTE_ENDINGS = (
     "wrote:",
     "writes:",
@@ -22,32 +43,57 @@ _WROTE_ENDINGS = (
     "a écrit :",
     "a écrit:",
     "escribió:",
+    "escreveu:",
     "scritto:",
-    "написал:",
-    "napisał:",
-    "skrev:",
     "schreef:",
+    "napisał:",
+    "napisał(a):",
+    "skrev:",
+    "kirjoitti:",
+    "написал:",
+    "написал(а):",
+    "yazdı:",
+    "írta:",
+    "a scris:",
+    "napsal:",
+    "napsal(a):",
 )
+# Attribution lines open with these words ("On ...", "Le ...", "Am ...", "El ...").
+_WROTE_OPENERS = ("on ", "le ", "am ", "el ", "em ", "il ", "op ", "w dniu ", "den ", "dne ")
+_FROM_LABELS = ("from:", "de :", "de:", "von:", "van:", "da:", "od:", "fra:", "från:")
+_HEADER_LABELS = (
+    "sent:", "date:", "to:", "subject:", "envoyé :", "envoyé:", "à :", "objet :", "gesendet:",
+    "an:", "betreff:", "enviado:", "para:", "asunto:", "inviato:", "oggetto:", "verzonden:",
+    "aan:", "onderwerp:", "wysłano:", "temat:", "skickat:", "ämne:", "sendt:", "emne:",
+)  # fmt: skip
 
 
 def new_text(body: str) -> str:
-    """The text above the quoted original: quote markers and attribution lines cut it."""
-    kept: list[str] = []
-    for line in body.splitlines():
-        stripped = line.strip()
-        lowered = stripped.lower()
-        if stripped.startswith(">"):
-            break
-        if lowered in _QUOTE_OPENERS or (
-            lowered.startswith("on ") and lowered.endswith(_WROTE_ENDINGS)
-        ):
-            break
-        if lowered.endswith(_WROTE_ENDINGS) and len(lowered) < 200 and "@" in lowered:
-            break
-        if lowered.startswith("from:") and kept and any(k.strip() for k in kept):
-            break
-        kept.append(line)
-    return "\n".join(kept).strip()
+    """The text above the quoted original; the whole text when nothing is quoted."""
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
+        if _opens_quote(line.strip().lower(), lines, index):
+            return "\n".join(lines[:index]).strip()
+    return body.strip()
+
+
+def _opens_quote(lowered: str, lines: list[str], index: int) -> bool:
+    if not lowered:
+        return False
+    if lowered.startswith(">") or lowered in _SEPARATORS:
+        return True
+    if lowered.startswith("____________") and not lowered.strip("_"):
+        return True  # Outlook's horizontal rule above the original's header block
+    if lowered.endswith(_WROTE_ENDINGS) and len(lowered) < 300:
+        return lowered.startswith(_WROTE_OPENERS) or "@" in lowered
+    if lowered.startswith(_WROTE_OPENERS) and index + 1 < len(lines):
+        following = lines[index + 1].strip().lower()
+        if following.endswith(_WROTE_ENDINGS) and len(lowered) + len(following) < 300:
+            return True  # an attribution wrapped over two lines
+    if lowered.startswith(_FROM_LABELS) and index > 0:
+        window = (line.strip().lower() for line in lines[index + 1 : index + 5])
+        return any(line.startswith(_HEADER_LABELS) for line in window)
+    return False
 
 
 def snippet(body: str, length: int = 200) -> str:

@@ -133,16 +133,14 @@ def plan_sends(
 ) -> SendPlan:
     """Resolve every recipient's Reply-To at ``when``; the same answer record_sends would store."""
     require_aware(when, "when")
-    problems = list(_email_problems(email, inboxes, when))
-    shared = None if email.reply_to.mode is ReplyToMode.CONTACT_OWNER else _email_level(email)
+    problems = _email_problems(email, inboxes, when)
+    owner_mode = email.reply_to.mode is ReplyToMode.CONTACT_OWNER
+    shared = None if owner_mode else _resolve_address(*_email_level(email), inboxes, when)
     sends = []
     for contact in contacts:
-        if shared is None:
-            resolution = _resolve_owner(contact, inboxes, when)
-            if resolution.problem is not None:
-                problems.append(resolution.problem)
-        else:
-            resolution = _resolve_address(shared[0], shared[1], inboxes, when)
+        resolution = shared or _resolve_owner(contact, inboxes, when)
+        if shared is None and resolution.problem is not None:
+            problems.append(resolution.problem)
         sends.append(
             PlannedSend(contact_id=contact.id, to=contact.emails[0], resolution=resolution)
         )
@@ -153,6 +151,7 @@ def resolve_reply_to(
     email: MarketingEmail, contact: Contact, inboxes: Sequence[Inbox], when: datetime
 ) -> Resolution:
     """Resolve ``email``'s Reply-To for ``contact`` against the tenant's inboxes at ``when``."""
+    require_aware(when, "when")
     if email.reply_to.mode is ReplyToMode.CONTACT_OWNER:
         return _resolve_owner(contact, inboxes, when)
     field, raw = _email_level(email)
@@ -224,7 +223,7 @@ def _alias_of(address: Address, inbox: Inbox) -> str | None:
     for known in (inbox.address, *inbox.aliases, *inbox.send_as):
         parsed = parse_address(known)
         if isinstance(parsed, Address) and mailbox_key(parsed, inbox.provider) == key:
-            return text.provider_rule(address, parsed)
+            return text.provider_rule(address, parsed, inbox.provider)
     return None
 
 
@@ -241,7 +240,8 @@ def _resolve_owner(contact: Contact, inboxes: Sequence[Inbox], when: datetime) -
         return Resolution(address=live[0].address, inbox_id=live[0].id)
     gone = [i for i in owned if _was_connected(i, when)]
     if gone:
-        return _untracked(None, text.owner_disconnected(contact, gone[-1]))
+        latest = max(gone, key=lambda i: (i.disconnected_at, i.id))
+        return _untracked(None, text.owner_disconnected(contact, latest))
     teams = [i.address for i in inboxes if i.kind == "team" and owner in i.member_ids]
     return _untracked(None, text.owner_without_inbox(contact, teams, _suggest_live(inboxes, when)))
 

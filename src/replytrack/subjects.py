@@ -33,13 +33,13 @@ the message:
 * **Gmail** (web, Android) and **Apple Mail** (macOS, iOS) write ``Re:`` and
   ``Fwd:`` in every language; Apple Mail in French writes ``Re :`` with a space.
 * East Asian clients (Foxmail and QQ Mail, NetEase, Naver, Japanese carrier
-  mail) write native prefixes, often with a full-width colon (``回复：``).
+  mail) write native prefixes, often with a full-width colon (U+FF1A).
 * **Lotus Notes** writes ``Antwort:`` (German) and ``Réf. :`` (French); **The Bat!**
   counts replies (``Re[2]:``); Eudora and others write ``Re(2):`` or ``Re^2:``.
 
 A prefix is a known word (see ``_PREFIX_TABLE``), optionally followed by a
 counter (``[2]``, ``(2)``, ``^2``) and an optional trailing dot, then a colon
-(``:`` or the full-width ``：``), with any white space between. Case is folded.
+(``:`` or the full-width U+FF1A), with any white space between. Case is folded.
 """
 
 from __future__ import annotations
@@ -307,18 +307,24 @@ _LEADS = frozenset(
 # Outlook (desktop and on the web) forwards with the original's header block at the top of
 # the new text, each label localised. A reply has the same block, below what was written.
 _FROM_LABELS = frozenset(
-    ("from", "von", "de", "van", "da", "från", "fra", "lähettäjä", "od", "от", "feladó", "kimden")
-    + ("发件人", "寄件者", "差出人", "보낸 사람")
+    (
+        *("from", "von", "de", "van", "da", "från", "fra", "lähettäjä", "od", "от", "feladó"),
+        *("kimden", "发件人", "寄件者", "差出人", "보낸 사람"),
+    )
 )
 _SENT_LABELS = frozenset(
-    ("sent", "date", "gesendet", "datum", "envoyé", "enviado", "enviado el", "enviada em")
-    + ("verzonden", "inviato", "data", "skickat", "sendt", "lähetetty", "wysłano", "odesláno")
-    + ("отправлено", "elküldve", "gönderildi", "tarih", "发送时间", "寄件日期", "送信日時")
-    + ("보낸 날짜",)
+    (
+        *("sent", "date", "gesendet", "datum", "envoyé", "enviado", "enviado el", "enviada em"),
+        *("verzonden", "inviato", "data", "skickat", "sendt", "lähetetty", "wysłano", "odesláno"),
+        *("отправлено", "elküldve", "gönderildi", "tarih", "发送时间", "寄件日期", "送信日時"),
+        "보낸 날짜",
+    )
 )
 _SUBJECT_LABELS = frozenset(
-    ("subject", "betreff", "objet", "asunto", "onderwerp", "oggetto", "ämne", "emne", "aihe")
-    + ("temat", "předmět", "тема", "tárgy", "konu", "assunto", "主题", "主旨", "件名", "제목")
+    (
+        *("subject", "betreff", "objet", "asunto", "onderwerp", "oggetto", "ämne", "emne", "aihe"),
+        *("temat", "předmět", "тема", "tárgy", "konu", "assunto", "主题", "主旨", "件名", "제목"),
+    )
 )
 _OUTLOOK_OPENERS = frozenset(("-----original message-----", "-----ursprüngliche nachricht-----"))
 _HEADER_BLOCK_LINES = 8

@@ -1,24 +1,19 @@
 """The Tracker: record sends, ingest inbound mail, report replies, tell subscribers.
 
-The pipeline for each batch of inbound messages: scan headers, classify
-(automatic mail or human), correlate to a send, check the time window and the
-sender, store the records in one transaction, then publish events.
+Ingesting runs :mod:`replytrack.pipeline` over batches of messages.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
-from replytrack.autoreply import Verdict, classify
-from replytrack.correlate import Correlator, Match
-from replytrack.errors import MalformedMessageError, NotFoundError, UnknownInboxError
-from replytrack.events import EventBus, ReplyEvent, Subscriber, SubscriberError
-from replytrack.headers import TokenSigner, new_send_id, normalise_msg_id
-from replytrack.message import RawMessage
+from replytrack.correlate import Correlator
+from replytrack.errors import ConfigurationError, NotFoundError, UnknownInboxError
+from replytrack.events import EventBus, ReplyEvent, Subscriber
+from replytrack.headers import TokenSigner, new_send_id
 from replytrack.models import (
     Contact,
     Inbox,
@@ -28,8 +23,8 @@ from replytrack.models import (
     Send,
     require_aware,
 )
+from replytrack.pipeline import ContactResolver, IngestResult, Outcome, Pipeline, SyncSummary
 from replytrack.protocols import InboxSource, Store
-from replytrack.quotes import snippet
 from replytrack.replyto import resolve_reply_to
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
 
@@ -38,53 +33,6 @@ __all__ = ["IngestResult", "Outcome", "SyncSummary", "Tracker"]
 Clock = Callable[[], datetime]
 Inbound = bytes | tuple[bytes, datetime | None]
 BATCH_SIZE = 500
-
-
-class Outcome(enum.Enum):
-    """What ingesting one message did."""
-
-    #: a human reply, stored and counted
-    REPLY = "reply"
-    #: automatic mail tied to a send (auto-reply, bounce, receipt, bulk): stored, not counted
-    AUTOMATIC = "automatic"
-    #: no send of ours is referenced
-    NOT_A_REPLY = "not_a_reply"
-    #: received before the inbox was connected, while it was disconnected, or before the send
-    BEFORE_TRACKING = "before_tracking"
-    #: this message was already stored for that send, through whichever inbox
-    DUPLICATE = "duplicate"
-    #: the sender is not an address of the contact the send went to: not attributed
-    WRONG_SENDER = "wrong_sender"
-    #: answers a send whose Reply-To was not a connected inbox: never counted
-    UNTRACKED = "untracked"
-    #: no connected inbox could be resolved for the message
-    UNKNOWN_INBOX = "unknown_inbox"
-    #: the message could not be read; ``reason`` says why
-    MALFORMED = "malformed"
-
-
-@attrs.frozen(kw_only=True)
-class IngestResult:
-    """The outcome of one message, with what was stored and why."""
-
-    outcome: Outcome
-    reason: str = ""
-    reply: Reply | None = None
-    match: Match | None = None
-    verdict: Verdict | None = None
-    subscriber_errors: tuple[SubscriberError, ...] = ()
-
-
-@attrs.frozen(kw_only=True)
-class SyncSummary:
-    """What one sync of a source did: outcomes counted, and the cursor it stopped at."""
-
-    counts: dict[Outcome, int]
-    cursor: str | None
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
 
 def _utcnow() -> datetime:
@@ -107,13 +55,21 @@ class Tracker:
         domain: str,
         tenant: str = "default",
         clock: Clock | None = None,
+        fallback: bool = True,
+        fallback_window: timedelta = timedelta(days=30),
+        contact_resolver: ContactResolver | None = None,
     ) -> None:
+        if fallback_window <= timedelta(0):
+            raise ConfigurationError(f"fallback_window must be positive, got {fallback_window}")
         self.store = store
         self.tenant = tenant
         self._signer = TokenSigner(secret, domain, tenant)
         self._clock: Clock = clock or _utcnow
-        self._correlator = Correlator(store, self._signer)
         self._events = EventBus()
+        correlator = Correlator(store, self._signer, fallback, fallback_window)
+        self._pipeline = Pipeline(
+            store, tenant, correlator, self._events, self._now, contact_resolver
+        )
 
     def _now(self, value: datetime | None, name: str) -> datetime:
         if value is None:
@@ -195,19 +151,19 @@ class Tracker:
         return self.ingest_many(inbox_id, [(raw, received_at)])[0]
 
     def ingest_many(
-        self, inbox_id: str, messages: Iterable[Inbound], batch_size: int = BATCH_SIZE
+        self, inbox_id: str | None, messages: Iterable[Inbound], batch_size: int = BATCH_SIZE
     ) -> list[IngestResult]:
         """Ingest messages in batches (each batch one store transaction); a result per message."""
-        inbox = self._inbox(inbox_id)
+        inbox = None if inbox_id is None else self._inbox(inbox_id)
         results: list[IngestResult] = []
         batch: list[tuple[bytes, datetime | None]] = []
         for item in messages:
             batch.append(item if isinstance(item, tuple) else (item, None))
             if len(batch) >= batch_size:
-                results.extend(self._ingest_batch(inbox, batch))
+                results.extend(self._pipeline.run(inbox, batch))
                 batch = []
         if batch:
-            results.extend(self._ingest_batch(inbox, batch))
+            results.extend(self._pipeline.run(inbox, batch))
         return results
 
     def sync(self, inbox_id: str, source: InboxSource, batch_size: int = BATCH_SIZE) -> SyncSummary:
@@ -223,7 +179,7 @@ class Tracker:
         last = cursor
 
         def flush() -> None:
-            for result in self._ingest_batch(inbox, batch):
+            for result in self._pipeline.run(inbox, batch):
                 counts[result.outcome] = counts.get(result.outcome, 0) + 1
             if last is not None:
                 self.store.set_cursor(self.tenant, source.key, last)
@@ -237,80 +193,6 @@ class Tracker:
         if batch:
             flush()
         return SyncSummary(counts=counts, cursor=last)
-
-    def _ingest_batch(
-        self, inbox: Inbox, batch: Sequence[tuple[bytes, datetime | None]]
-    ) -> list[IngestResult]:
-        results: list[IngestResult | None] = [None] * len(batch)
-        parsed: list[tuple[int, RawMessage, datetime, Verdict]] = []
-        for index, (raw, received_at) in enumerate(batch):
-            when = self._now(received_at, "received_at")
-            try:
-                msg = RawMessage(raw)
-            except MalformedMessageError as exc:
-                results[index] = IngestResult(outcome=Outcome.MALFORMED, reason=str(exc))
-                continue
-            parsed.append((index, msg, when, classify(msg)))
-
-        matches = self._correlator.correlate_many([msg for _, msg, _, _ in parsed])
-        contact_ids = {m.send.contact_id for m in matches if m is not None}
-        contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
-
-        pending: list[tuple[int, Reply, Match, Verdict]] = []
-        for (index, msg, when, verdict), match in zip(parsed, matches, strict=True):
-            early = _reject(inbox, msg, when, verdict, match, contacts)
-            if early is not None:
-                results[index] = early
-                continue
-            assert match is not None
-            pending.append((index, self._record(inbox, msg, when, verdict, match), match, verdict))
-
-        fresh = self.store.add_replies(self.tenant, [reply for _, reply, _, _ in pending])
-        for (index, reply, match, verdict), is_new in zip(pending, fresh, strict=True):
-            if not is_new:
-                results[index] = IngestResult(
-                    outcome=Outcome.DUPLICATE,
-                    reason=f"already stored for send {reply.send_id}",
-                    match=match,
-                    verdict=verdict,
-                )
-                continue
-            human = reply.kind is MessageKind.HUMAN
-            errors = (
-                self._events.publish(ReplyEvent(tenant=self.tenant, reply=reply)) if human else ()
-            )
-            results[index] = IngestResult(
-                outcome=Outcome.REPLY if human else Outcome.AUTOMATIC,
-                reason=match.explain()
-                if human
-                else f"{reply.kind.value}: {', '.join(verdict.reasons)}",
-                reply=reply,
-                match=match,
-                verdict=verdict,
-                subscriber_errors=errors,
-            )
-        return [r for r in results if r is not None]
-
-    def _record(
-        self, inbox: Inbox, msg: RawMessage, when: datetime, verdict: Verdict, match: Match
-    ) -> Reply:
-        message_id = msg.get("message-id")
-        human = verdict.kind is MessageKind.HUMAN
-        return Reply(
-            send_id=match.send.id,
-            inbound_id=normalise_msg_id(message_id) if message_id else msg.fingerprint,
-            email_id=match.send.email_id,
-            contact_id=match.send.contact_id,
-            inbox_id=inbox.id,
-            received_at=when,
-            kind=verdict.kind,
-            subtype=verdict.subtype,
-            strategy=match.strategy,
-            confidence=match.confidence,
-            from_address=msg.from_address,
-            subject=msg.subject,
-            snippet=snippet(msg.body_text()) if human else "",
-        )
 
     # -- overrides ---------------------------------------------------------------
     def reclassify(
@@ -358,53 +240,3 @@ class Tracker:
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored."""
         return self._events.subscribe(callback)
-
-
-def _reject(
-    inbox: Inbox,
-    msg: RawMessage,
-    when: datetime,
-    verdict: Verdict,
-    match: Match | None,
-    contacts: dict[str, Contact],
-) -> IngestResult | None:
-    """The outcome for a message that is not stored, or None when it is to be stored."""
-    if match is None:
-        return IngestResult(
-            outcome=Outcome.NOT_A_REPLY, reason="no send of ours is referenced", verdict=verdict
-        )
-    send = match.send
-    if not inbox.is_connected_at(when):
-        return IngestResult(
-            outcome=Outcome.BEFORE_TRACKING,
-            reason=f"received {when.isoformat()} outside inbox {inbox.id!r}'s connected period",
-            match=match,
-            verdict=verdict,
-        )
-    if not send.tracked:
-        return IngestResult(
-            outcome=Outcome.UNTRACKED,
-            reason=f"send {send.id} is untracked: {send.untracked_reason}",
-            match=match,
-            verdict=verdict,
-        )
-    if when < send.sent_at:
-        return IngestResult(
-            outcome=Outcome.BEFORE_TRACKING,
-            reason=f"received {when.isoformat()} before send {send.id} went out",
-            match=match,
-            verdict=verdict,
-        )
-    if verdict.kind is MessageKind.HUMAN:
-        contact = contacts.get(send.contact_id)
-        allowed = set(contact.emails) if contact else set()
-        allowed.add(send.address)
-        sender = msg.from_address
-        if sender not in allowed:
-            return IngestResult(
-                outcome=Outcome.WRONG_SENDER,
-                reason=f"{sender or 'no sender'} is not an address of contact {send.contact_id}",
-                match=match,
-                verdict=verdict,
-            )
-    return None

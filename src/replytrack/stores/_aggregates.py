@@ -111,9 +111,9 @@ class Deltas:
         """Write the changes; rows in key order so concurrent writers lock alike."""
         emails_replied: Counter[str] = Counter()
         pairs = sorted((k, v) for k, v in self.pairs.items() if v)
-        rows = [(tenant, contact, email, delta) for (contact, email), delta in pairs]
+        pair_rows = [(tenant, contact, email, delta) for (contact, email), delta in pairs]
         for ((contact, email), delta), got in zip(
-            pairs, tx.many_returning(_UPSERT_PAIR, rows), strict=True
+            pairs, tx.many_returning(_UPSERT_PAIR, pair_rows), strict=True
         ):
             assert got is not None
             step = _crossing(got[0] - delta, got[0])

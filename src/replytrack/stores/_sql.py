@@ -34,11 +34,11 @@ _INSERT_REPLY = (
 )
 
 
-class RetryTransaction(Exception):  # noqa: N818 - a signal, not an error
+class RetryTransaction(Exception):
     """Raised inside a transaction when a concurrent writer raced it: run it again."""
 
 
-class _NotAllNew(Exception):  # noqa: N818 - a signal, not an error
+class _NotAllNew(Exception):
     """The fast path of add_sends met sends that already exist."""
 
 
@@ -118,7 +118,7 @@ class SQLStore(abc.ABC):
     def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
         unique: dict[str, Send] = {}
         for send in sends:
-            if unique.setdefault(send.id, send) != send:
+            if not _same_send(unique.setdefault(send.id, send), send):
                 raise ConflictError(f"send {send.id!r} appears twice with other content")
         if not unique:
             return
@@ -200,7 +200,9 @@ class SQLStore(abc.ABC):
                 raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
             send = r.send_from_row(rows[0])
             wanted = normalise_msg_id(message_id)
-            if not tx.execute(_INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (tenant, wanted, send_id)):
+            if not tx.execute(
+                _INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (tenant, wanted, send_id)
+            ):
                 owner = tx.query(
                     "SELECT send_id FROM message_ids WHERE tenant = ? AND message_id = ?",
                     (tenant, wanted),
@@ -249,8 +251,9 @@ class SQLStore(abc.ABC):
     ) -> Reply:
         def work(tx: Tx) -> Reply:
             where = " WHERE tenant = ? AND send_id = ? AND inbound_id = ?"
-            rows = tx.query(f"SELECT {r.REPLY_COLUMNS} FROM replies" + where + tx.for_update,
-                            (tenant, *key))
+            rows = tx.query(
+                f"SELECT {r.REPLY_COLUMNS} FROM replies" + where + tx.for_update, (tenant, *key)
+            )
             if not rows:
                 raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
             old = r.reply_from_row(rows[0])
@@ -315,7 +318,6 @@ class SQLStore(abc.ABC):
 
 
 def _same_send(stored: Send, given: Send) -> bool:
-    """Re-adding a send is a no-op when it matches; a provider id recorded since is kept."""
-    if given.provider_message_id is None:
-        stored = attrs.evolve(stored, provider_message_id=None)
-    return stored == given
+    """Re-adding a send is a no-op when it matches; the provider id is not compared (as
+    MemoryStore): the stored one, recorded later, is kept."""
+    return attrs.evolve(stored, provider_message_id=given.provider_message_id) == given

@@ -29,6 +29,7 @@ class _Tenant:
     contacts: dict[str, Contact] = attrs.field(factory=dict)
     sends: dict[str, Send] = attrs.field(factory=dict)
     by_message_id: dict[str, str] = attrs.field(factory=dict)
+    by_address: dict[str, list[str]] = attrs.field(factory=dict)
     replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
     cursors: dict[str, str] = attrs.field(factory=dict)
 
@@ -90,6 +91,8 @@ class MemoryStore:
                 ids[msg_id] = send.id
             data.sends.update(batch)
             data.by_message_id.update(ids)
+            for send in batch.values():
+                data.by_address.setdefault(send.address, []).append(send.id)
 
     def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
         sends = self._t(tenant).sends
@@ -107,13 +110,10 @@ class MemoryStore:
         return found
 
     def find_sends_to(self, tenant: str, addresses: Collection[str], since: datetime) -> list[Send]:
-        wanted = set(addresses)
         with self._lock:
-            hits = [
-                s
-                for s in self._t(tenant).sends.values()
-                if s.address in wanted and s.sent_at >= since
-            ]
+            data = self._t(tenant)
+            ids = {sid for address in addresses for sid in data.by_address.get(address, ())}
+            hits = [data.sends[sid] for sid in ids if data.sends[sid].sent_at >= since]
         return sorted(hits, key=lambda s: (s.sent_at, s.id), reverse=True)
 
     def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
