@@ -56,7 +56,11 @@ def scores(confusion: Confusion) -> dict[MessageKind, tuple[float, float, int]]:
         hits = confusion.get((kind, kind), 0)
         predicted = sum(n for (_, got), n in confusion.items() if got is kind)
         actual = sum(n for (exp, _), n in confusion.items() if exp is kind)
-        out[kind] = (hits / predicted if predicted else 1.0, hits / actual if actual else 1.0, actual)
+        out[kind] = (
+            hits / predicted if predicted else 1.0,
+            hits / actual if actual else 1.0,
+            actual,
+        )
     return out
 
 

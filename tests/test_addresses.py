@@ -75,6 +75,7 @@ def test_parsing_the_same_value_twice_returns_the_cached_result() -> None:
         ("Jane <jane@example.com> x", "text after '>'", 24),
         ("Jane <ja..ne@example.com>", "two dots in a row in the local part", 8),
         ("a@example.com, b@example.com", "a comma: give one address only", 13),
+        ("a@example.com\r\nBcc: b@example.com", "a line break or control character", 13),
     ],
 )
 def test_an_invalid_address_says_what_is_wrong_and_where(

@@ -40,7 +40,7 @@ def test_the_docs_show_python_examples() -> None:
 def test_every_public_name_is_in_the_api_reference() -> None:
     reference = (DOCS / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^::: replytrack\.(\w+)", reference, re.M))
-    errors = {name for name in replytrack.errors.__all__}
+    errors = set(replytrack.errors.__all__)
     missing = set(replytrack.__all__) - documented - errors - {"__version__"}
     assert not missing, f"add to docs/api.md: {sorted(missing)}"
 

@@ -10,7 +10,9 @@ import pytest
 
 from replytrack import MaildirSource, MboxSource, MemorySource, SourceError
 
-EXAMPLE_MBOX = Path(__file__).resolve().parent.parent / "examples" / "sample" / "campaign-replies.mbox"
+EXAMPLE_MBOX = (
+    Path(__file__).resolve().parent.parent / "examples" / "sample" / "campaign-replies.mbox"
+)
 
 
 def write_mbox(path: Path, count: int) -> None:
@@ -51,7 +53,7 @@ def test_an_mbox_resumes_after_its_cursor_and_sees_appended_mail(tmp_path: Path)
 
 
 def test_a_missing_mbox_raises_source_error_naming_the_path(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="nope.mbox"):
+    with pytest.raises(SourceError, match=r"nope\.mbox"):
         list(MboxSource(tmp_path / "nope.mbox").fetch(None))
 
 
@@ -73,7 +75,8 @@ def test_a_maildir_yields_new_and_cur_in_key_order_and_resumes(tmp_path: Path) -
     messages = list(source.fetch(None))
     assert [m.raw for m in messages] == [b"Subject: one\n\n", b"Subject: two\n\n"]
     assert messages[1].received_at == datetime.fromtimestamp(1_700_000_002, UTC)
-    assert list(source.fetch(messages[0].cursor))[0].raw == b"Subject: two\n\n"
+    [after_first] = source.fetch(messages[0].cursor)
+    assert after_first.raw == b"Subject: two\n\n"
     assert list(source.fetch(messages[1].cursor)) == []
 
 

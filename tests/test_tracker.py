@@ -349,3 +349,17 @@ def test_any_order_of_a_batch_with_repeats_gives_the_same_report_and_properties(
     repeats = data.draw(st.lists(st.sampled_from(messages), max_size=4))
     shuffled = data.draw(st.permutations(messages + repeats))
     assert replay(list(shuffled)) == baseline
+
+
+def test_validate_and_plan_sends_use_the_connected_inboxes_at_the_clock_time() -> None:
+    tracker = make_tracker()
+    bad = MarketingEmail(
+        id="bad", subject="S", from_address="sales@example.com", reply_to=ReplyTo.inbox("info@example.com")
+    )
+    assert tracker.validate(SPRING).ok
+    report = tracker.validate(bad)
+    assert not report.ok
+    assert report.codes == ["reply-to-not-connected"]
+    plan = tracker.plan_sends(SPRING, [BOB, ANN])
+    assert (plan.ok, plan.tracked) == (True, 2)
+    assert [p.reply_to for p in plan.sends] == ["sales@example.com", "sales@example.com"]

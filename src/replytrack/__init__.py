@@ -33,11 +33,20 @@ from replytrack.models import (
     Send,
     User,
 )
+from replytrack.pipeline import ContactResolver, IngestResult, Outcome, SyncSummary
 from replytrack.protocols import InboxSource, SourceMessage, Store
+from replytrack.replyto import (
+    PlannedSend,
+    Problem,
+    ProblemCode,
+    Resolution,
+    SendPlan,
+    ValidationReport,
+)
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry
 from replytrack.sources import MaildirSource, MboxSource, MemorySource
 from replytrack.stores import MemoryStore
-from replytrack.tracker import IngestResult, Outcome, SyncSummary, Tracker
+from replytrack.tracker import Tracker
 
 try:
     __version__ = version("replytrack")
@@ -49,6 +58,7 @@ __all__ = [
     "ConflictError",
     "Contact",
     "ContactProperties",
+    "ContactResolver",
     "DeliveryStatus",
     "EmailReport",
     "FilterSyntaxError",
@@ -68,13 +78,18 @@ __all__ = [
     "MissingDriverError",
     "NotFoundError",
     "Outcome",
+    "PlannedSend",
+    "Problem",
+    "ProblemCode",
     "Reply",
     "ReplyEvent",
     "ReplyTo",
     "ReplyToMode",
     "ReplytrackError",
+    "Resolution",
     "SchemaVersionError",
     "Send",
+    "SendPlan",
     "SourceError",
     "SourceMessage",
     "Store",
@@ -86,6 +101,7 @@ __all__ = [
     "Tracker",
     "UnknownInboxError",
     "User",
+    "ValidationReport",
     "Verdict",
     "__version__",
     "classify",

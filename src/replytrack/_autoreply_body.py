@@ -1,37 +1,25 @@
-"""Body reading for :mod:`replytrack.autoreply`: a bounded parse, phrase tables, return dates.
+"""Body phrases for :mod:`replytrack.autoreply`: the tables, their scoring, return dates.
 
-Only messages whose headers and subject do not decide come here. The message is
-parsed from its header block plus the first :data:`BODY_LIMIT` bytes of body
-(stdlib ``email``, compat32), so a 300 KB attachment is never decoded. The
-stdlib is used rather than mail-parser: mail-parser always parses and decodes the
-whole message, which is what this module avoids.
+The text comes from :func:`replytrack._autoreply_mime.read_text` (a bounded read of
+the first text part) and, for auto-reply phrases, only its new text above the quote.
 """
 
 from __future__ import annotations
 
-import email
-import email.message
-from collections.abc import Iterator
 from datetime import date, datetime
-from email.policy import compat32
 
 from dateutil import parser as date_parser
 
 from replytrack._autoreply_tables import Subtype
-from replytrack.message import RawMessage
 
 __all__ = [
     "AUTO_PHRASES",
-    "BODY_LIMIT",
     "BOUNCE_PHRASES",
     "DELAY_PHRASES",
     "auto_score",
-    "bounded_parse",
-    "first_text",
     "return_date",
 ]
 
-BODY_LIMIT = 64 * 1024
 _TEXT_LIMIT = 8 * 1024  # phrases are looked for in the first 8 KB of the new text
 
 # (phrase, subtype, weight). Weight 2: the text says it is automatic. Weight 1: what an
@@ -184,37 +172,6 @@ _MONTHS = {
 _STRIP = ".,;:!?()[]\"'"
 
 
-def bounded_parse(msg: RawMessage, limit: int = BODY_LIMIT) -> email.message.Message:
-    """The message parsed from its header block and at most ``limit`` bytes of body."""
-    return email.message_from_bytes(msg.header_block + b"\n" + msg.body[:limit], policy=compat32)
-
-
-def walk_types(message: email.message.Message) -> Iterator[email.message.Message]:
-    """Every part, depth first, without entering attached messages (message/rfc822)."""
-    yield message
-    if message.get_content_maintype() == "message":
-        return
-    payload = message.get_payload()
-    if isinstance(payload, list):
-        for part in payload:
-            if isinstance(part, email.message.Message):
-                yield from walk_types(part)
-
-
-def first_text(message: email.message.Message) -> str:
-    """The first text/plain part outside attachments (or text/html, tags dropped)."""
-    html: email.message.Message | None = None
-    for part in walk_types(message):
-        if part.is_multipart() or part.get_filename():
-            continue
-        ctype = part.get_content_type()
-        if ctype == "text/plain":
-            return _decode(part)
-        if ctype == "text/html" and html is None:
-            html = part
-    return _strip_tags(_decode(html)) if html is not None else ""
-
-
 def auto_score(text: str) -> tuple[int, Subtype | None]:
     """Sum of the weights of the auto-reply phrases in ``text`` and the first one's subtype."""
     folded = " ".join(text[:_TEXT_LIMIT].casefold().replace("’", "'").split())
@@ -241,7 +198,14 @@ def return_date(text: str, sent: datetime | None) -> date | None:
 
 
 def _parse_after(text: str, dayfirst: bool, sent: datetime | None) -> date | None:
-    words = [_MONTHS.get(w.strip(_STRIP), w.strip(_STRIP)) for w in text.split(" ", 5)[:5]]
+    words: list[str] = []
+    for raw in text.split(" ", 6)[:6]:
+        word = _MONTHS.get(raw.strip(_STRIP), raw.strip(_STRIP))
+        if word in _CONNECTORS:  # "7 de abril", "3rd of March": dropped, dateutil skips them
+            continue
+        if not (any(c.isdigit() for c in word) or word[:3] in _DATE_WORDS):
+            break  # the date ends at the first word that cannot be part of one
+        words.append(word)
     base = (sent or datetime.now()).replace(tzinfo=None)
     default = datetime(base.year, 1, 1)
     for count in range(len(words), 0, -1):
@@ -268,6 +232,8 @@ def _date_like(candidate: str) -> bool:
 
 _ENGLISH_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                    "dec")  # fmt: skip
+_CONNECTORS = frozenset({"of", "de", "del", "the", "le", "den", "der", "il"})
+_DATE_WORDS = frozenset((*_ENGLISH_MONTHS, "mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 
 
 def _ambiguous(candidate: str) -> bool:
@@ -278,25 +244,3 @@ def _ambiguous(candidate: str) -> bool:
             first, second = int(parts[0]), int(parts[1])
             return first <= 12 and second <= 12 and first != second
     return False
-
-
-def _decode(part: email.message.Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload[:BODY_LIMIT].decode(charset, "replace")
-    except LookupError:
-        return payload[:BODY_LIMIT].decode("utf-8", "replace")
-
-
-def _strip_tags(html: str) -> str:
-    out: list[str] = []
-    for index, chunk in enumerate(html.split("<")):
-        if index == 0:
-            out.append(chunk)
-            continue
-        tag, _, text = chunk.partition(">")
-        out.append(("\n" if tag[:2].lower() in ("br", "p", "p ", "di") else " ") + text)
-    return "".join(out)

@@ -168,6 +168,9 @@ def _locate_problem(value: str) -> tuple[str, int | None]:
     """Find what flanker rejected, as (reason, position in ``value``); best effort."""
     if not value.strip():
         return "the address is empty", None
+    control = next((i for i, c in enumerate(value.strip()) if ord(c) < 32 or ord(c) == 127), None)
+    if control is not None:
+        return "a line break or control character", control + len(value) - len(value.lstrip())
     opening, closing = value.rfind("<"), value.rfind(">")
     if closing >= 0 and opening < 0:
         return "'>' without '<'", closing

@@ -19,22 +19,26 @@ every rule code, its source and how to override a verdict.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
 from replytrack import _autoreply_body as body
 from replytrack import _autoreply_tables as tables
-from replytrack._autoreply_report import read_report
+from replytrack._autoreply_mime import body_prefix, read_text
+from replytrack._autoreply_report import REPORT_LIMIT, read_report
 from replytrack._autoreply_tables import Subtype
-from replytrack.message import RawMessage
+from replytrack.message import RawMessage, decode_words
 from replytrack.models import MessageKind
 from replytrack.quotes import new_text
 
 __all__ = ["MessageKind", "Subtype", "Verdict", "classify"]
 
-_REPORT_LIMIT = 256 * 1024  # report parts come first; the returned original may be cut
+_SUBJECT_LIMIT = 2048
+_FIELD_NAME = re.compile(r"\n([!-9;-~]+):")  # a field name: printable ASCII but the colon
 _FALSE = frozenset({"", "no", "false", "0", "off"})
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _CHALLENGE_HEADERS = ("x-bluebottle-request", "x-boxbe-challenge", "x-spam-arrest")
@@ -64,10 +68,33 @@ def classify(message: bytes | RawMessage) -> Verdict:
         or _bounce(facts)
         or _auto_headers(facts)
         or _subject(facts)
+        or _newsletter(facts)
         or _body(facts)
         or _bulk(facts)
         or _HUMAN
     )
+
+
+_T = TypeVar("_T")
+
+
+class _lazy(Generic[_T]):
+    """A per-instance cached attribute without functools.cached_property's lock."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _lazy[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> _T: ...
+    def __get__(self, instance: object | None, owner: type) -> _lazy[_T] | _T:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 class _Facts:
@@ -76,26 +103,54 @@ class _Facts:
     def __init__(self, msg: RawMessage) -> None:
         self.msg = msg
 
+    @_lazy
+    def block(self) -> str:
+        """The header block lower-cased, after a newline: substring tests skip lookups."""
+        return "\n" + self.msg.header_block.decode("latin-1").lower()
+
+    @_lazy
+    def names(self) -> frozenset[str]:
+        """The lower-case field names present: one regex pass, then set lookups."""
+        return frozenset(_FIELD_NAME.findall(self.block))
+
     def lower(self, name: str) -> str:
-        return (self.msg.get(name) or "").strip().lower()
+        """The first value of ``name`` stripped and lower-cased; '' when absent."""
+        return (self.msg.get(name) or "").strip().lower() if name in self.names else ""
 
-    @cached_property
+    @_lazy
     def sender(self) -> tuple[str, str]:
-        """(local part, domain) of From, lower-case; ('', '') when missing or empty."""
-        local, _, domain = self.msg.from_address.rpartition("@")
-        return local, domain
+        """(local part, domain) of From, lower-case; ('', '') when missing or empty.
 
-    @cached_property
+        A cheap reading of the address (angle brackets, else the word with an "@"):
+        the rules need only its parts, and ``email.utils.parseaddr`` costs more than
+        all of them together.
+        """
+        value = self.msg.get("from") or ""
+        if "<" in value:
+            value = value.rpartition("<")[2].partition(">")[0]
+        else:
+            value = next((w for w in value.split() if "@" in w), "")
+        local, _, domain = value.strip().strip('"').lower().rpartition("@")
+        return local, domain.rstrip(">)")
+
+    @_lazy
     def daemon(self) -> bool:
         """From is an MTA: MAILER-DAEMON, postmaster, or missing/empty (Sendmail, RFC 3464)."""
         local = self.sender[0]
         return local in tables.DAEMON_LOCALPARTS or not local
 
-    @cached_property
+    @_lazy
     def subject(self) -> str:
-        return tables.fold_subject(self.msg.subject)
+        """The decoded, folded subject; a huge one is cut first (decoding is not linear)."""
+        value = (self.msg.get("subject") or "")[:_SUBJECT_LIMIT]
+        return tables.fold_subject(" ".join(decode_words(value).split()))
 
-    @cached_property
+    @_lazy
+    def bounce_phrase(self) -> bool:
+        """The subject names a delivery failure somewhere (not only as a prefix)."""
+        return any(p in self.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+
+    @_lazy
     def head(self) -> str:
         """The subject's text before its first colon (or inside a leading [...])."""
         subject = self.subject
@@ -103,27 +158,26 @@ class _Facts:
             return subject[1:].partition("]")[0].strip()
         return subject.partition(":")[0].strip()
 
-    @cached_property
+    @_lazy
     def reply_prefixed(self) -> bool:
         return self.head in tables.REPLY_PREFIXES
 
-    @cached_property
+    @_lazy
     def threaded(self) -> bool:
-        return "in-reply-to" in self.msg or "references" in self.msg or self.reply_prefixed
+        names = self.names
+        return "in-reply-to" in names or "references" in names or self.reply_prefixed
 
-    @cached_property
+    @_lazy
     def relayed(self) -> bool:
         """Relayed by a discussion list (Mailman/Majordomo/Google Groups conventions)."""
-        msg = self.msg
-        if "list-post" in msg or "x-beenthere" in msg or "mailing-list" in msg:
+        if not self.names.isdisjoint(("list-post", "x-beenthere", "mailing-list")):
             return True
-        local = msg.get("sender") or ""
-        local = local.lower().partition("@")[0].rsplit("<", 1)[-1]
+        local = self.lower("sender").partition("@")[0].rsplit("<", 1)[-1]
         return local.endswith(("-bounces", "-owner", "-request")) or local.startswith("owner-")
 
-    @cached_property
+    @_lazy
     def parsed_text(self) -> str:
-        return body.first_text(body.bounded_parse(self.msg))
+        return read_text(self.msg)
 
 
 def _verdict(
@@ -133,9 +187,8 @@ def _verdict(
 
 
 def _challenge(facts: _Facts) -> Verdict | None:
-    msg = facts.msg
     for name in _CHALLENGE_HEADERS:
-        if name in msg:
+        if name in facts.names:
             return _verdict(
                 MessageKind.AUTO_REPLY, f"header:{name}", subtype=Subtype.CHALLENGE_RESPONSE
             )
@@ -145,8 +198,9 @@ def _challenge(facts: _Facts) -> Verdict | None:
             "header:x-delivery-agent=tmda",
             subtype=Subtype.CHALLENGE_RESPONSE,
         )
-    domain = facts.sender[1]
-    if domain.endswith(_CHALLENGE_DOMAINS) and "content-type" in msg:
+    if any(d in facts.block for d in _CHALLENGE_DOMAINS) and facts.sender[1].endswith(
+        _CHALLENGE_DOMAINS
+    ):
         return _verdict(
             MessageKind.AUTO_REPLY, "sender:challenge-response", subtype=Subtype.CHALLENGE_RESPONSE
         )
@@ -157,13 +211,13 @@ def _structure(facts: _Facts) -> Verdict | None:
     msg = facts.msg
     if facts.subject.startswith("complaint about message from"):  # Microsoft JMRP
         return _verdict(MessageKind.BULK, "subject:jmrp-complaint", subtype=Subtype.COMPLAINT)
+    if "multipart/report" not in facts.block and not _bounce_suspect(facts):
+        return None
     ctype = facts.lower("content-type")
     if not ctype.startswith("multipart/"):
         return None
     report = ctype.startswith("multipart/report")
-    if not report and not _bounce_suspect(facts):
-        return None
-    found = read_report(body.bounded_parse(msg, _REPORT_LIMIT), top_level=report)
+    found = read_report(body_prefix(msg, REPORT_LIMIT), top_level=report)
     if found is None:
         return None
     kind, reasons, subtype = found
@@ -171,29 +225,28 @@ def _structure(facts: _Facts) -> Verdict | None:
 
 
 def _bounce_suspect(facts: _Facts) -> bool:
-    msg = facts.msg
+    names = facts.names
     return (
-        facts.daemon
-        or "x-failed-recipients" in msg
-        or "auto-submitted" in msg
-        or any(p in facts.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+        "x-failed-recipients" in names
+        or "auto-submitted" in names
+        or facts.bounce_phrase
+        or facts.daemon
     )
 
 
 def _bounce(facts: _Facts) -> Verdict | None:
-    msg = facts.msg
     reasons: list[str] = []
-    if "x-failed-recipients" in msg:
+    if "x-failed-recipients" in facts.names:
         reasons.append("header:x-failed-recipients")
     lang = None if facts.reply_prefixed else tables.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
     if lang is not None:
         reasons.append(f"subject:bounce:{lang}")
-    if not reasons and facts.daemon and "auto-submitted" in msg:
+    if not reasons and facts.daemon and "auto-submitted" in facts.names:
         # RFC 3834 section 5: delivery reports carry Auto-Submitted; from an MTA sender
         # (no From, MAILER-DAEMON, postmaster) it is one, whatever the text says.
         reasons += ["sender:mailer-daemon", "header:auto-submitted"]
     if not reasons:
-        phrase = any(p in facts.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+        phrase = facts.bounce_phrase
         if not (facts.daemon or phrase):
             return None
         text = facts.parsed_text.casefold()
@@ -215,15 +268,18 @@ def _bounce_subtype(facts: _Facts) -> Subtype:
 
 
 def _auto_headers(facts: _Facts) -> Verdict | None:
-    msg = facts.msg
-    submitted = facts.lower("auto-submitted").partition(";")[0].strip()
+    # RFC 3834: the keyword, then optional parameters and comments.
+    submitted = facts.lower("auto-submitted").partition(";")[0].partition("(")[0].strip()
     if submitted and submitted != "no":
         code = f"header:auto-submitted={submitted}"
-        if submitted == "auto-replied" or facts.threaded or _subject_auto(facts):
+        subject_code = _subject_auto(facts)
+        if subject_code:
+            return _auto_reply(facts, code, subject_code)
+        if submitted == "auto-replied" or facts.threaded:
             return _auto_reply(facts, code)
         return _verdict(MessageKind.BULK, code, subtype=Subtype.NOTIFICATION)
     for name, accepted in tables.AUTO_HEADER_VALUES.items():
-        if name in msg:
+        if name in facts.names:
             value = facts.lower(name)
             if (value not in _FALSE) if accepted is None else (value in accepted):
                 return _auto_reply(facts, f"header:{name}")
@@ -265,11 +321,12 @@ def _auto_reply(facts: _Facts, *reasons: str) -> Verdict:
 
 def _hints(facts: _Facts) -> list[str]:
     """Header and subject hints that justify reading the body and strengthen its phrases."""
-    msg = facts.msg
     hints = []
-    if (msg.get("return-path") or "").strip() == "<>":
+    if ("return-path:<>" in facts.block or "return-path: <>" in facts.block) and facts.lower(
+        "return-path"
+    ) == "<>":
         hints.append("header:return-path=<>")
-    if "x-auto-response-suppress" in msg:
+    if "x-auto-response-suppress" in facts.names:
         hints.append("header:x-auto-response-suppress")
     if not facts.relayed and facts.lower("precedence") in _BULK_PRECEDENCE:
         hints.append("header:precedence=" + facts.lower("precedence"))
@@ -304,15 +361,24 @@ def _body(facts: _Facts) -> Verdict | None:
     )
 
 
+def _newsletter(facts: _Facts) -> Verdict | None:
+    """List-Unsubscribe on a message that neither threads nor comes through a list: bulk,
+    decided before the body (newsletters are large HTML)."""
+    if "list-unsubscribe" in facts.names and not facts.relayed and not facts.threaded:
+        return _bulk(facts)
+    return None
+
+
 def _bulk(facts: _Facts) -> Verdict | None:
-    msg = facts.msg
     local = facts.sender[0]
     if local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply")):
         return _verdict(MessageKind.BULK, "sender:no-reply", subtype=Subtype.NOTIFICATION)
     precedence = facts.lower("precedence")
     if facts.relayed or (facts.threaded and precedence != "junk"):
         return None
-    reasons = [f"header:{n}" for n in ("list-unsubscribe", "list-id", "feedback-id") if n in msg]
+    reasons = [
+        f"header:{n}" for n in ("list-unsubscribe", "list-id", "feedback-id") if n in facts.names
+    ]
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"header:precedence={precedence}")
     return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST) if reasons else None

@@ -4,7 +4,8 @@ Strategies, strongest first; a later one never beats an earlier one:
 
 1. ``TOKEN`` (confidence 1.0): our signed Message-ID in In-Reply-To or
    References, verified by its MAC. Forged, altered or other tenants' tokens
-   never verify and are not looked up.
+   never verify; like any id they are still looked up as stored Message-IDs,
+   where only a send of this tenant signed under a rotated secret can be found.
 2. ``MESSAGE_ID`` (0.95): a Message-ID we sent, or the provider's rewrite of it
    recorded by the integrator, found in the threading headers. Every id is
    looked up, not only the last. For automatic mail (bounces quote the original
@@ -15,7 +16,7 @@ Strategies, strongest first; a later one never beats an earlier one:
    inbox within the window, and the normalised subject (or Outlook's
    Thread-Topic) equals the email's subject. Ties go to the most recent send.
    A message carrying a token that fails verification (forged, altered, another
-   tenant's) never falls back: it matches nothing.
+   tenant's) never falls back.
 
 Lookups are made for a whole batch at once: one ``get_sends``, one
 ``find_sends_by_message_id`` and, for the fallback, one ``find_sends_to``.
@@ -132,8 +133,9 @@ class Correlator:
             for msg_id in ids:
                 if looks_like_token(msg_id):
                     send_id = self.signer.verify(msg_id)
-                    if send_id is None:
-                        forged.add(position)
+                    if send_id is None:  # forged, or signed under a rotated secret:
+                        forged.add(position)  # only an exact stored Message-ID may match it
+                        plain_ids.add(msg_id)
                     else:
                         send_ids.add(send_id)
                     resolved.append((msg_id, send_id))
@@ -150,6 +152,9 @@ class Correlator:
         since = min(p.received_at for p in batch) - self.fallback_window
         addresses = {a for p in batch for a in p.senders}
         sends = self.store.find_sends_to(tenant, addresses, since)  # newest first
+        by_address: dict[str, list[Send]] = {}
+        for send in sends:
+            by_address.setdefault(send.address, []).append(send)
         subjects: dict[str, str | None] = {}
         for email_id in {s.email_id for s in sends}:
             email = self.store.get_email(tenant, email_id)
@@ -161,11 +166,12 @@ class Correlator:
             if topic:
                 wanted.add(normalise_subject(topic))
             start = pending.received_at - self.fallback_window
+            mine = [s for address in pending.senders for s in by_address.get(address, ())]
+            mine.sort(key=lambda s: (s.sent_at, s.id), reverse=True)
             hits = [
                 s
-                for s in sends
-                if s.address in pending.senders
-                and s.tracked
+                for s in mine
+                if s.tracked
                 and s.inbox_id == pending.inbox.id
                 and start <= s.sent_at <= pending.received_at
                 and subjects.get(s.email_id) in wanted

@@ -10,20 +10,27 @@ text must be read.
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.header
 import email.message
 import email.utils
 import hashlib
 import html
+import re
 from datetime import datetime
 from email.policy import compat32
 
+from replytrack._mime import first_text
 from replytrack.errors import MalformedMessageError
 
 __all__ = ["RawMessage", "decode_words", "normalise_address"]
 
-_MAX_HEADER_BLOCK = 1 << 20  # headers beyond 1 MiB are not headers, they are an attack or a bug
+_MAX_HEADER_BLOCK = 1 << 20
+# A field name at the start of a line; continuation lines start with white space and never match.
+_FIELD_NAME = re.compile(
+    rb"\n([^:\s]+)[ \t]*:"
+)  # headers beyond 1 MiB are not headers, they are an attack or a bug
 
 
 def decode_words(value: str) -> str:
@@ -36,22 +43,49 @@ def decode_words(value: str) -> str:
         return value
 
 
+_NOT_IN_ADDRESS = frozenset(' <>()[]:\\"')
+
+
 def normalise_address(value: str) -> str:
-    """The bare address of a From/To-style value, lower-cased; '' when there is none."""
+    """The bare address of a From/To-style value, lower-cased; '' when there is none.
+
+    The common shapes (``Name <a@b>``, ``a@b``, ``a@b (Name)``) are read with
+    string methods; anything else (quotes, groups, routes) goes to the stdlib.
+    """
+    if '"' not in value and "," not in value and ";" not in value:
+        open_at = value.rfind("<")
+        if open_at >= 0:
+            close_at = value.find(">", open_at)
+            candidate = value[open_at + 1 : close_at if close_at > 0 else len(value)].strip()
+        else:
+            words = [w for w in value.split() if "@" in w]
+            candidate = words[0] if len(words) == 1 else ""
+        if candidate.count("@") == 1 and _NOT_IN_ADDRESS.isdisjoint(candidate):
+            return candidate.lower()
     _name, address = email.utils.parseaddr(value)
     return address.strip().lower() if "@" in address else ""
 
 
 class RawMessage:
-    """One inbound message as bytes, with its header fields indexed by lower-case name."""
+    """One inbound message as bytes; header fields are looked up on demand by name."""
 
-    __slots__ = ("_body", "_fields", "_parsed", "header_block", "raw")
+    __slots__ = (
+        "_block",
+        "_body",
+        "_cache",
+        "_from",
+        "_lower",
+        "_present",
+        "_parsed",
+        "header_block",
+        "raw",
+    )
 
     def __init__(self, raw: bytes) -> None:
         if not isinstance(raw, bytes | bytearray | memoryview):
             raise MalformedMessageError(f"a message must be bytes, got {type(raw).__name__}")
         raw = bytes(raw)
-        if not raw.strip():
+        if not raw or raw.isspace():
             raise MalformedMessageError("the message is empty")
         start = 0
         if raw.startswith(b"From "):  # an mbox separator line, not a header
@@ -64,26 +98,42 @@ class RawMessage:
         self.raw = raw
         self.header_block = raw[start:end]
         self._body = body_start
-        self._fields = _index_fields(self.header_block)
+        # A leading newline lets every field be found as b"\nname:"; lower-casing once in C
+        # makes every lookup a case-insensitive bytes.find.
+        self._block = b"\n" + self.header_block
+        self._lower = self._block.lower()
+        self._cache: dict[str, list[str]] = {}
         self._parsed: email.message.Message | None = None
-        if not self._fields:
+        self._from: str | None = None
+        self._present: frozenset[bytes] | None = None
+        if not _looks_like_field(self.header_block) and not self.names():
             raise MalformedMessageError("no header fields found before the first empty line")
 
     def get(self, name: str) -> str | None:
         """The first value of header ``name`` (unfolded, not decoded), or None."""
-        values = self._fields.get(name.lower())
+        values = self.get_all(name)
         return values[0] if values else None
 
     def get_all(self, name: str) -> list[str]:
         """Every value of header ``name`` in order (a header may repeat)."""
-        return list(self._fields.get(name.lower(), ()))
+        key = name.lower()
+        values = self._cache.get(key)
+        if values is None:
+            if self._present is None:  # one C-level pass; absent fields then cost nothing
+                self._present = frozenset(_FIELD_NAME.findall(self._lower))
+            if key.encode("ascii", "replace") in self._present:
+                values = _find_values(self._block, self._lower, key)
+            else:
+                values = []
+            self._cache[key] = values
+        return values
 
     def __contains__(self, name: str) -> bool:
-        return name.lower() in self._fields
+        return bool(self.get_all(name))
 
     def names(self) -> list[str]:
-        """The lower-case names of all header fields present."""
-        return list(self._fields)
+        """The lower-case names of all header fields present, in order, without repeats."""
+        return list(_index_fields(self.header_block))
 
     def text(self, name: str) -> str:
         """The first value of ``name`` with encoded words decoded; '' when absent."""
@@ -98,7 +148,9 @@ class RawMessage:
     @property
     def from_address(self) -> str:
         """The bare From address, lower-cased ('' when missing or unparsable)."""
-        return normalise_address(self.get("from") or "")
+        if self._from is None:
+            self._from = normalise_address(self.get("from") or "")
+        return self._from
 
     @property
     def date(self) -> datetime | None:
@@ -133,7 +185,18 @@ class RawMessage:
         return self._parsed
 
     def body_text(self, limit: int = 64 * 1024) -> str:
-        """The first text/plain part (or text/html with tags dropped), at most ``limit`` bytes."""
+        """The first text/plain part (or text/html with tags dropped), at most ``limit`` bytes.
+
+        Read by walking MIME boundaries up to that part; the stdlib parser is the
+        fallback for structures the walker does not handle.
+        """
+        try:
+            found = first_text(self, limit)
+        except (binascii.Error, MalformedMessageError):
+            found = None
+        if found is not None:
+            kind, text = found
+            return _strip_html(text) if kind == "html" else text
         message = self.parsed()
         html: email.message.Message | None = None
         for part in message.walk():
@@ -148,16 +211,50 @@ class RawMessage:
 
 
 def _header_end(raw: bytes, start: int) -> tuple[int, int]:
-    """(end of header block, start of body); the block includes its last line break."""
-    lf = raw.find(b"\n\n", start)
-    crlf = raw.find(b"\n\r\n", start)
-    if start < len(raw) and raw[start : start + 1] in (b"\n", b"\r"):  # no headers at all
+    """(end of header block, start of body); the block includes its last line break.
+
+    The block ends at the first empty line, LF or CRLF. The line ending of the
+    first line says which to look for first, so neither search runs into a
+    large body.
+    """
+    if raw[start : start + 1] in (b"\n", b"\r"):  # no headers at all
         return start, start
-    candidates = [(i, i + 2) for i in (lf,) if i >= 0] + [(i, i + 3) for i in (crlf,) if i >= 0]
-    if not candidates:
+    newline = raw.find(b"\n", start)
+    first, second = (
+        (b"\n\r\n", b"\n\n") if raw[newline - 1 : newline] == b"\r" else (b"\n\n", b"\n\r\n")
+    )
+    one = raw.find(first, start)
+    other = raw.find(second, start, one if one >= 0 else len(raw))
+    found = [(i, i + len(sep)) for i, sep in ((one, first), (other, second)) if i >= 0]
+    if not found:
         return len(raw), len(raw)
-    end, body = min(candidates)
+    end, body = min(found)
     return end + 1, body
+
+
+def _looks_like_field(block: bytes) -> bool:
+    """Whether the first line is ``name: value`` (the cheap check before a full scan)."""
+    colon = block.find(b":")
+    newline = block.find(b"\n")
+    return 0 < colon < (newline if newline >= 0 else len(block)) and b" " not in block[:colon]
+
+
+def _find_values(block: bytes, lower: bytes, name: str) -> list[str]:
+    """The unfolded values of field ``name`` in a block that starts with a newline."""
+    key = b"\n" + name.encode("ascii", "replace") + b":"
+    values = []
+    position = lower.find(key)
+    while position >= 0:
+        start = position + len(key)
+        end = block.find(b"\n", start)
+        while end >= 0 and block[end + 1 : end + 2] in (b" ", b"\t"):
+            end = block.find(b"\n", end + 1)
+        value = block[start : end if end >= 0 else len(block)]
+        values.append(
+            value.replace(b"\r", b"").replace(b"\n", b"").decode("utf-8", "replace").strip()
+        )
+        position = lower.find(key, end if end >= 0 else len(block))
+    return values
 
 
 def _index_fields(block: bytes) -> dict[str, list[str]]:
@@ -197,7 +294,9 @@ def _decode_part(part: email.message.Message, limit: int) -> str:
         return payload[:limit].decode("utf-8", "replace")
 
 
-_BLOCK_TAGS = frozenset({"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"})
+_BLOCK_TAGS = frozenset(
+    {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
+)
 _HIDDEN_TAGS = frozenset({"style", "script", "head", "title"})
 
 

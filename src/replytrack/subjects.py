@@ -27,9 +27,10 @@ the message:
   one locale per row. Outlook also keeps the original subject, without any
   prefix, in ``Thread-Topic``.
 * **Thunderbird** writes ``Re:`` and ``Fwd:`` in every locale; it *recognises*
-  localised prefixes through the ``mailnews.localizedRe`` preference, which the
-  language packs fill with the local Outlook forms (its ``mailnews.reply_header_*``
-  preferences shape the attribution line in the body, not the subject).
+  localised prefixes through the ``mailnews.localizedRe`` preference, a comma-separated
+  list of the local forms (``AW`` for German users, ``SV`` for Swedish...) that language
+  packs and users fill in; its ``mailnews.reply_header_*`` preferences shape the
+  attribution line in the body, not the subject.
 * **Gmail** (web, Android) and **Apple Mail** (macOS, iOS) write ``Re:`` and
   ``Fwd:`` in every language; Apple Mail in French writes ``Re :`` with a space.
 * East Asian clients (Foxmail and QQ Mail, NetEase, Naver, Japanese carrier
@@ -95,11 +96,11 @@ _PREFIX_TABLE: tuple[tuple[str, PrefixKind, tuple[str, ...], str], ...] = (
     ("Одг", _R, ("sr", "mk"), "Outlook sr-Cyrl (Одговор)"),
     ("ΑΠ", _R, ("el",), "Outlook el (Απάντηση)"),
     ("ΣΧΕΤ", _R, ("el",), "older Outlook el (Σχετικά)"),
-    ("回复", _R, ("zh",), "Foxmail, QQ Mail, NetEase, Thunderbird zh-CN display"),
+    ("回复", _R, ("zh",), "Foxmail, QQ Mail, NetEase 163/126"),
     ("答复", _R, ("zh",), "Outlook zh-CN"),
     ("回覆", _R, ("zh",), "Outlook zh-TW"),
     ("返信", _R, ("ja",), "Japanese webmail and carrier mail (Outlook ja writes RE)"),
-    ("답장", _R, ("ko",), "Gmail ko, Naver"),
+    ("답장", _R, ("ko",), "Korean webmail and mobile clients (Daum, Naver)"),
     ("회신", _R, ("ko",), "Outlook ko"),
     ("השב", _R, ("he",), "Outlook he"),
     ("رد", _R, ("ar",), "Outlook ar"),

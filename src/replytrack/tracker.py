@@ -25,10 +25,10 @@ from replytrack.models import (
 )
 from replytrack.pipeline import ContactResolver, IngestResult, Outcome, Pipeline, SyncSummary
 from replytrack.protocols import InboxSource, Store
-from replytrack.replyto import resolve_reply_to
+from replytrack.replyto import SendPlan, ValidationReport, plan_sends, resolve_reply_to, validate
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
 
-__all__ = ["IngestResult", "Outcome", "SyncSummary", "Tracker"]
+__all__ = ["Tracker"]
 
 Clock = Callable[[], datetime]
 Inbound = bytes | tuple[bytes, datetime | None]
@@ -101,6 +101,15 @@ class Tracker:
                 f"inbox {inbox_id!r} was never connected in tenant {self.tenant!r} (known: {known})"
             )
         return inbox
+
+    # -- Reply-To -----------------------------------------------------------------
+    def validate(self, email: MarketingEmail) -> ValidationReport:
+        """Check ``email``'s From and Reply-To now, before sending (see docs/replyto.md)."""
+        return validate(email, self.store.list_inboxes(self.tenant), self._clock())
+
+    def plan_sends(self, email: MarketingEmail, contacts: Sequence[Contact]) -> SendPlan:
+        """Each recipient's Reply-To as record_sends would resolve it now, with the problems."""
+        return plan_sends(email, contacts, self.store.list_inboxes(self.tenant), self._clock())
 
     # -- sends -------------------------------------------------------------------
     def record_send(

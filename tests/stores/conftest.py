@@ -15,10 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from store_helpers import empty_postgres
 
 from replytrack.stores.sqlite import SQLiteStore
-
-from store_helpers import empty_postgres
 
 ADMIN_URL = os.environ.get("REPLYTRACK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -62,8 +62,8 @@ def make_tracker(store: Store, tenant: str = TENANT) -> Tracker:
     )
 
 
-def seed(url: str, count: int, tenant: str = TENANT) -> list[bytes]:
-    """Record ``count`` sends in the store at ``url``; one reply message per send."""
+def seed(url: str, count: int, tenant: str = TENANT, domain: str = "example.org") -> list[bytes]:
+    """Record ``count`` sends to ``c{n}@{domain}``; one reply message per send."""
     store = open_store(url)
     try:
         tracker = make_tracker(store, tenant)
@@ -74,7 +74,7 @@ def seed(url: str, count: int, tenant: str = TENANT) -> list[bytes]:
             from_address="sales@example.com",
             reply_to=ReplyTo.inbox("sales@example.com"),
         )
-        contacts = [Contact(id=f"c{n}", emails=(f"c{n}@example.org",)) for n in range(count)]
+        contacts = [Contact(id=f"c{n}", emails=(f"c{n}@{domain}",)) for n in range(count)]
         sends = tracker.record_sends(email, contacts, sent_at=T0)
         return [make_reply(s, message_id=f"<r{n}@example.org>") for n, s in enumerate(sends)]
     finally:

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+from store_helpers import empty_postgres
 
 from replytrack.testing import StoreContract, store_state_machine
-
-from store_helpers import empty_postgres
 
 pytestmark = pytest.mark.postgres
 

@@ -8,9 +8,10 @@ import os
 import signal
 from pathlib import Path
 
+from store_helpers import TENANT, hanging_worker, ingest, ingest_worker, seed
+
 from replytrack.stores import open_store
 from replytrack.tracker import Outcome
-from store_helpers import TENANT, hanging_worker, ingest, ingest_worker, seed
 
 SPAWN = multiprocessing.get_context("spawn")
 COUNT = 240

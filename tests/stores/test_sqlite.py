@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from store_helpers import throwaway_sqlite
 
 from replytrack.stores.sqlite import SQLiteStore
 from replytrack.testing import StoreContract, store_state_machine
-from store_helpers import throwaway_sqlite
 
 
 class TestSQLiteStore(StoreContract):
     @pytest.fixture
-    def store(self, sqlite_store: SQLiteStore) -> Iterator[SQLiteStore]:
-        yield sqlite_store
+    def store(self, sqlite_store: SQLiteStore) -> SQLiteStore:
+        return sqlite_store
 
 
 TestSQLiteStoreMachine = store_state_machine(throwaway_sqlite).TestCase

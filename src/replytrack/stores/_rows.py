@@ -125,12 +125,13 @@ def email_from_row(row: Row) -> MarketingEmail:
 
 
 def contact_row(tenant: str, contact: Contact) -> tuple[Any, ...]:
+    properties = contact.properties
     return (
         tenant,
         contact.id,
-        json.dumps(list(contact.emails)),
+        json.dumps(contact.emails),
         contact.owner_id,
-        json.dumps(dict(contact.properties), sort_keys=True, default=str),
+        json.dumps(dict(properties), sort_keys=True, default=str) if properties else "{}",
     )
 
 

@@ -7,8 +7,9 @@ store opens, in one transaction. A database whose version is newer than
 :class:`~replytrack.errors.SchemaVersionError` before anything is written.
 
 The statements are plain SQL both databases accept; ``{without_rowid}`` becomes
-``WITHOUT ROWID`` on SQLite (the primary key is the table) and nothing on
-PostgreSQL. Times are integer microseconds since the Unix epoch (UTC), so both
+``WITHOUT ROWID`` on SQLite (the primary key is the table: narrow tables read by
+key only) and nothing on PostgreSQL. The wide tables read through secondary
+indexes (sends, replies) keep their rowid, or SQLite's planner shuns those indexes. Times are integer microseconds since the Unix epoch (UTC), so both
 databases compare, index and partition them alike.
 
 Every table's primary key starts with ``tenant``: rows of one CRM account are
@@ -40,7 +41,7 @@ _V1 = (
         contact_id TEXT NOT NULL, address TEXT NOT NULL, message_id TEXT NOT NULL,
         sent_at BIGINT NOT NULL, reply_to TEXT, inbox_id TEXT, tracked BOOLEAN NOT NULL,
         untracked_reason TEXT, delivery TEXT NOT NULL, provider_message_id TEXT,
-        PRIMARY KEY (tenant, id)) {without_rowid}""",
+        PRIMARY KEY (tenant, id))""",
     "CREATE INDEX sends_by_address ON sends (tenant, address, sent_at)",
     # Every normalised Message-ID a send answers to (ours and the provider's):
     # the primary key makes an id belong to one send per tenant.
@@ -53,7 +54,7 @@ _V1 = (
         received_at BIGINT NOT NULL, kind TEXT NOT NULL, subtype TEXT, strategy TEXT NOT NULL,
         confidence DOUBLE PRECISION NOT NULL, from_address TEXT NOT NULL,
         alternate_address TEXT, subject TEXT NOT NULL, snippet TEXT NOT NULL,
-        PRIMARY KEY (tenant, send_id, inbound_id)) {without_rowid}""",
+        PRIMARY KEY (tenant, send_id, inbound_id))""",
     "CREATE INDEX replies_by_email ON replies (tenant, email_id, received_at)",
     "CREATE INDEX replies_by_contact ON replies (tenant, contact_id, kind, received_at)",
     # Maintained aggregates, updated in the transaction that changes the replies.

@@ -30,7 +30,6 @@ _RETRY = (
     RetryTransaction,
     psycopg.errors.DeadlockDetected,
     psycopg.errors.SerializationFailure,
-    psycopg.errors.UniqueViolation,  # an ON CONFLICT target raced by an uncommitted insert
 )
 
 
@@ -82,13 +81,18 @@ class PostgresStore(SQLStore):
 
     dsn: str = attrs.field(repr=False)
     connect_timeout: int = attrs.field(default=10, kw_only=True)
+    #: statements run this often are prepared server-side; None never (PgBouncer < 1.21)
+    prepare_threshold: int | None = attrs.field(default=5, kw_only=True)
     _conn: psycopg.Connection[tuple[Any, ...]] = attrs.field(init=False, repr=False)
     _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock, repr=False)
 
     def __attrs_post_init__(self) -> None:
         try:
             self._conn = psycopg.connect(
-                self.dsn, autocommit=True, connect_timeout=self.connect_timeout
+                self.dsn,
+                autocommit=True,
+                connect_timeout=self.connect_timeout,
+                prepare_threshold=self.prepare_threshold,
             )
         except psycopg.Error as exc:
             raise StoreConnectionError(f"cannot connect to PostgreSQL: {exc}") from exc

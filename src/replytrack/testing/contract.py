@@ -77,6 +77,9 @@ class StoreContract:
             id="sales",
             address="sales@example.com",
             aliases=("info@example.com",),
+            provider="gmail",
+            send_as=("hello@example.com",),
+            member_ids=("u1", "u2"),
             connected_at=T0,
         )
         store.save_inbox(TENANT, inbox)

@@ -1,0 +1,449 @@
+"""SQL store figures, each next to a baseline measured in the same run on the same data.
+
+    python bench/bench_stores.py [--sends 1000000] [--messages 100000] [--no-postgres]
+
+1. ``Tracker.record_sends`` of N sends (chunks of ``--chunk`` contacts, each one
+   transaction) vs a bare ``executemany`` of the same send rows (and their
+   Message-ID rows) into identical tables of the same database. Target >= 0.5x.
+2. ``Tracker.ingest_many`` of M inbound messages against those N sends vs the
+   header-block baseline on the same bytes (split at the first empty line,
+   ``BytesHeaderParser(policy=compat32)`` on the header block). Targets: >= 1.0x
+   on SQLite, >= 0.7x on PostgreSQL.
+3. The query plans of the Message-ID lookup and the report queries (no full scans).
+4. Peak RSS of a child process that streams M messages from an mbox through
+   ``Tracker.sync`` (``resource.getrusage``). Target < 300 MB.
+
+PostgreSQL uses ``REPLYTRACK_POSTGRES_URL`` (default postgresql://postgres@127.0.0.1:5432/test)
+and a scratch database ``replytrack_bench`` it creates and drops. ``--profile``
+prints where ingest time goes (cProfile, grouped by module).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import email.parser
+import email.policy
+import os
+import pstats
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from replytrack import Contact, Inbox, MarketingEmail, MessageKind, ReplyTo, Tracker
+from replytrack.sources import MboxSource
+from replytrack.stores import _rows
+from replytrack.stores._schema import MIGRATIONS
+from replytrack.stores._sql import SQLStore
+from replytrack.stores.sqlite import SQLiteStore
+
+SECRET = b"bench-secret-0123456789abcdef-0123456789"
+TENANT = "acme"
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+RECEIVED = T0 + timedelta(days=1)
+PG_ADMIN = os.environ.get("REPLYTRACK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_DB = "replytrack_bench"
+EMAIL = MarketingEmail(
+    id="spring",
+    subject="Spring sale",
+    from_address="sales@example.com",
+    reply_to=ReplyTo.inbox("sales@example.com"),
+)
+
+
+def tracker(store: Any) -> Tracker:
+    return Tracker(
+        store, secret=SECRET, domain="mail.example.com", tenant=TENANT, clock=lambda: RECEIVED
+    )
+
+
+# -- 1. record_sends vs bare executemany ------------------------------------------------
+def baseline_tables(execute: Callable[[str], object], *, sqlite: bool) -> None:
+    """Copies of the sends and message_ids tables (same columns, keys and indexes)."""
+    for sql in MIGRATIONS[0]:
+        head = sql.split("(")[0].strip()
+        if head in ("CREATE TABLE sends", "CREATE TABLE message_ids") or " ON sends " in sql:
+            execute(
+                sql.replace("TABLE sends", "TABLE bare_sends")
+                .replace("ON sends", "ON bare_sends")
+                .replace("sends_by_address", "bare_sends_by_address")
+                .replace("TABLE message_ids", "TABLE bare_message_ids")
+                .format(without_rowid="WITHOUT ROWID" if sqlite else "")
+            )
+
+
+def record(
+    store: Any,
+    bare: Callable[[list[tuple[Any, ...]], list[tuple[Any, ...]]], None],
+    total: int,
+    chunk: int,
+    sample_every: int,
+) -> tuple[float, float, list[tuple[str, str]]]:
+    """(tracker seconds, bare seconds, sampled (message_id, address) pairs)."""
+    engine = tracker(store)
+    engine.connect_inbox(Inbox(id="sales", address="sales@example.com"), connected_at=T0)
+    spent = bare_spent = 0.0
+    sample: list[tuple[str, str]] = []
+    for start in range(0, total, chunk):
+        contacts = [
+            Contact(id=f"c{n}", emails=(f"c{n}@example.org",))
+            for n in range(start, min(start + chunk, total))
+        ]
+        began = time.perf_counter()
+        sends = engine.record_sends(EMAIL, contacts, sent_at=T0)
+        spent += time.perf_counter() - began
+        rows = [_rows.send_row(TENANT, s) for s in sends]
+        ids = [_rows.message_id_row(TENANT, s) for s in sends]
+        began = time.perf_counter()
+        bare(rows, ids)
+        bare_spent += time.perf_counter() - began
+        sample.extend((s.message_id, s.address) for s in sends[::sample_every])
+    return spent, bare_spent, sample
+
+
+def sqlite_bare(path: Path) -> tuple[Callable[..., None], Callable[[], None]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+    baseline_tables(conn.execute, sqlite=True)
+
+    def insert(rows: list[tuple[Any, ...]], ids: list[tuple[Any, ...]]) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(f"INSERT INTO bare_sends VALUES ({', '.join('?' * 13)})", rows)
+        conn.executemany("INSERT INTO bare_message_ids VALUES (?, ?, ?)", ids)
+        conn.execute("COMMIT")
+
+    return insert, conn.close
+
+
+def postgres_bare(dsn: str) -> tuple[Callable[..., None], Callable[[], None]]:
+    import psycopg
+
+    conn = psycopg.connect(dsn, autocommit=True)
+    baseline_tables(lambda sql: conn.execute(sql), sqlite=False)  # type: ignore[arg-type]
+
+    def insert(rows: list[tuple[Any, ...]], ids: list[tuple[Any, ...]]) -> None:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO bare_sends VALUES ({', '.join(['%s'] * 13)})", rows)
+            cur.executemany("INSERT INTO bare_message_ids VALUES (%s, %s, %s)", ids)
+
+    return insert, conn.close
+
+
+# -- 2. ingest vs the header-block baseline ---------------------------------------------
+_TRACE = "".join(
+    f"Received: from mx{n}.example.org (mx{n}.example.org [192.0.2.{n}])\r\n"
+    f"\tby mx.example.com with ESMTPS id {n}abcdef{n}\r\n"
+    f"\tfor <sales@example.com>; Mon, 2 Mar 2026 09:00:0{n} +0000\r\n"
+    for n in range(4)
+)
+_SIGNED = (
+    "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=s1;\r\n"
+    "\th=from:to:subject:date:message-id:in-reply-to:references;\r\n"
+    "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+    + "".join(f"\tb={'Qx7' * 24}{n}\r\n" for n in range(4))
+    + "Authentication-Results: mx.example.com; dkim=pass header.d=example.org;\r\n"
+    "\tspf=pass smtp.mailfrom=example.org; dmarc=pass header.from=example.org\r\n"
+    "ARC-Seal: i=1; a=rsa-sha256; t=1772442000; cv=none; d=example.com; s=arc;\r\n"
+    + "".join(f"\tb={'Zk9' * 24}{n}\r\n" for n in range(3))
+    + "X-Mailer: Mail client 16.0\r\nThread-Topic: Spring sale\r\n"
+    "Thread-Index: AQHZabcdefghijklmnopqrstuvwx==\r\nContent-Language: en-US\r\n"
+)
+
+
+def messages(sample: Sequence[tuple[str, str]], count: int, seed: int) -> list[bytes]:
+    """Inbound mail answering sampled sends: 85% replies, 10% auto-replies, 5% unrelated.
+
+    Header blocks are sized like real mail (trace, DKIM and ARC headers, about 2 KB).
+    """
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        msg_id, address = sample[n % len(sample)]
+        roll = rng.random()
+        subject, extra, body = "Re: Spring sale", "", "Sounds good, call me on Monday.\r\n"
+        if roll < 0.10:
+            subject, extra = "Out of office: Spring sale", "Auto-Submitted: auto-replied\r\n"
+            body = "I am out of the office until Monday.\r\n"
+        threading = f"In-Reply-To: {msg_id}\r\nReferences: {msg_id}\r\n" if roll < 0.95 else ""
+        out.append(
+            (
+                f"Return-Path: <{address}>\r\n{_TRACE}{_SIGNED}"
+                f"From: Contact <{address}>\r\nTo: sales@example.com\r\nSubject: {subject}\r\n"
+                f"Date: Mon, 2 Mar 2026 09:00:00 +0000\r\n"
+                f"Message-ID: <in-{seed}-{n}@example.org>\r\n{threading}{extra}"
+                f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                f"{body}\r\n> On Sunday you wrote:\r\n> Spring sale\r\n"
+            ).encode()
+        )
+    return out
+
+
+def header_baseline(raws: Sequence[bytes]) -> float:
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    began = time.perf_counter()
+    for raw in raws:
+        end = raw.find(b"\r\n\r\n")
+        if end < 0:
+            end = raw.find(b"\n\n")
+        parser.parsebytes(raw[: end if end >= 0 else len(raw)])
+    return time.perf_counter() - began
+
+
+def ingest(store: Any, raws: Sequence[bytes]) -> tuple[float, dict[str, int]]:
+    engine = tracker(store)
+    began = time.perf_counter()
+    results = engine.ingest_many("sales", [(raw, RECEIVED) for raw in raws])
+    spent = time.perf_counter() - began
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
+    return spent, counts
+
+
+def profile(store: Any, raws: Sequence[bytes]) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    tracker(store).ingest_many("sales", [(raw, RECEIVED) for raw in raws])
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    by_module: dict[str, float] = {}
+    for (file, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        key = file.split("/src/")[-1] if "/src/" in file else Path(file).name
+        by_module[key] = by_module.get(key, 0.0) + tottime
+    total = sum(by_module.values())
+    print(f"  profile of {len(raws):,} messages ({total:.2f} s own time), top modules:")
+    for key, spent in sorted(by_module.items(), key=lambda kv: -kv[1])[:14]:
+        print(f"    {spent / total:6.1%}  {spent:6.2f} s  {key}")
+    stats.sort_stats("cumulative").print_stats(r"replytrack", 18)
+
+
+# -- 3. query plans ---------------------------------------------------------------------
+class _Recorder:
+    def __init__(self, tx: Any, seen: list[tuple[str, Sequence[Any]]]) -> None:
+        self._tx, self._seen, self.for_update = tx, seen, tx.for_update
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._seen.append((sql, params))
+        rows: list[tuple[Any, ...]] = self._tx.query(sql, params)
+        return rows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+
+def captured(store: SQLStore, call: Callable[[], object]) -> list[tuple[str, Sequence[Any]]]:
+    """The SELECT statements (and parameters) a store method runs."""
+    seen: list[tuple[str, Sequence[Any]]] = []
+    original = store._transact
+
+    def transact(work: Callable[[Any], Any], *, write: bool = True) -> Any:
+        return original(lambda tx: work(_Recorder(tx, seen)), write=write)
+
+    store._transact = transact  # type: ignore[method-assign]
+    try:
+        call()
+    finally:
+        del store._transact
+    return seen
+
+
+def plans(store: SQLStore, explain: Callable[[str, Sequence[Any]], list[str]], msg: str) -> bool:
+    """Print the plan of each lookup and report query; True when none scans a whole table."""
+    human = [MessageKind.HUMAN]
+    calls: dict[str, Callable[[], object]] = {
+        "find_sends_by_message_id": lambda: store.find_sends_by_message_id(TENANT, [msg]),
+        "get_sends": lambda: store.get_sends(TENANT, ["x"]),
+        "report(email)": lambda: store.report(TENANT, "spring"),
+        "report(all emails)": lambda: store.report(TENANT),
+        "contact_properties": lambda: store.contact_properties(TENANT, "c1"),
+        "list_replies(contact)": lambda: store.list_replies(TENANT, contact_id="c1"),
+        "list_replies(email, human)": lambda: store.list_replies(TENANT, email_id="e", kinds=human),
+        "find_sends_to": lambda: store.find_sends_to(TENANT, ["c1@example.org"], T0),
+    }
+    clean = True
+    for label, call in calls.items():
+        for sql, params in captured(store, call):
+            lines = explain(sql, params)
+            full = [
+                line
+                for line in lines
+                if ("Seq Scan" in line or line.lstrip("-` ").startswith("SCAN "))
+                and "json_each" not in line
+            ]
+            clean = clean and not full
+            print(f"  {label}: {' '.join(sql.split())[:110]}")
+            for line in lines:
+                print(f"      {line}")
+    return clean
+
+
+# -- 4. peak RSS in a child -------------------------------------------------------------
+def write_mbox(path: Path, raws: Sequence[bytes]) -> None:
+    with path.open("wb") as handle:
+        for raw in raws:
+            handle.write(b"From sender@example.org Mon Mar  2 09:00:00 2026\n")
+            handle.write(raw.replace(b"\r\n", b"\n").replace(b"\nFrom ", b"\n>From "))
+            handle.write(b"\n")
+
+
+def rss_child(url: str, mbox: str) -> None:
+    import resource
+
+    from replytrack.stores import open_store
+
+    store = open_store(url)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    began = time.perf_counter()
+    summary = tracker(store).sync("sales", MboxSource(mbox))
+    spent = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    store.close()  # type: ignore[attr-defined]
+    print(f"{before} {peak} {summary.total} {spent}")
+
+
+def measure_rss(url: str, mbox: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", url, str(mbox)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    before, peak, total, spent = int(out[0]), int(out[1]), int(out[2]), float(out[3])
+    print(
+        f"  mbox sync of {total:,} messages: {spent:.1f} s ({total / spent:,.0f} msg/s),"
+        f" peak RSS {peak / 1024:.0f} MB (after imports and open: {before / 1024:.0f} MB)"
+        f" -> {'OK' if peak / 1024 < 300 else 'OVER'} (target < 300 MB)"
+    )
+
+
+# -- driver -----------------------------------------------------------------------------
+def run_store(
+    name: str,
+    store: Any,
+    bare: Callable[..., None],
+    explain: Callable[[str, Sequence[Any]], list[str]],
+    args: argparse.Namespace,
+    target: float,
+    url: str,
+    workdir: Path,
+) -> None:
+    print(f"\n== {name}")
+    every = max(1, args.sends // max(args.messages, 1))
+    spent, bare_spent, sample = record(store, bare, args.sends, args.chunk, every)
+    rate, bare_rate = args.sends / spent, args.sends / bare_spent
+    print(
+        f"record_sends: {args.sends:,} sends in {spent:.1f} s = {rate:,.0f} rows/s;"
+        f" bare executemany {bare_spent:.1f} s = {bare_rate:,.0f} rows/s;"
+        f" ratio {rate / bare_rate:.2f}x (target >= 0.5x)"
+    )
+    raws = messages(sample, args.messages, seed=1)
+    base = header_baseline(raws)
+    spent, counts = ingest(store, raws)
+    base_rate, rate = len(raws) / base, len(raws) / spent
+    print(
+        f"ingest: {len(raws):,} messages in {spent:.1f} s = {rate:,.0f} msg/s;"
+        f" header-block baseline {base:.1f} s = {base_rate:,.0f} msg/s;"
+        f" ratio {rate / base_rate:.2f}x (target >= {target}x); outcomes {counts}"
+    )
+    if args.profile:
+        profile(store, messages(sample, min(args.messages, 20_000), seed=2))
+    print("query plans:")
+    clean = plans(store, explain, sample[0][0].strip("<>"))
+    print(f"  -> {'no full scans' if clean else 'FULL SCAN FOUND'}")
+    mbox = workdir / f"{name}.mbox"
+    write_mbox(mbox, messages(sample, args.messages, seed=3))
+    store.close()
+    measure_rss(url, mbox)
+
+
+def bench_sqlite(args: argparse.Namespace, workdir: Path) -> None:
+    path = workdir / "bench.db"
+    store = SQLiteStore(path)
+    bare, close_bare = sqlite_bare(path)
+
+    def explain(sql: str, params: Sequence[Any]) -> list[str]:
+        rows = store._conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+        return [str(row[-1]) for row in rows]
+
+    try:
+        run_store("sqlite", store, bare, explain, args, 1.0, f"sqlite:///{path}", workdir)
+    finally:
+        close_bare()
+
+
+def bench_postgres(args: argparse.Namespace, workdir: Path) -> None:
+    import psycopg
+
+    from replytrack.stores.postgres import PostgresStore, _pg
+
+    dsn = urlsplit(PG_ADMIN)._replace(path=f"/{PG_DB}").geturl()
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {PG_DB}")
+    try:
+        store = PostgresStore(dsn)
+        bare, close_bare = postgres_bare(dsn)
+
+        store._conn.execute("ANALYZE")
+
+        def explain(sql: str, params: Sequence[Any]) -> list[str]:
+            """The plan; tiny tables (counters) are planned again with seq scans disabled,
+            so a table without a usable index still shows a Seq Scan."""
+            rows = store._conn.execute("EXPLAIN " + _pg(sql), params).fetchall()
+            lines = [str(row[0]) for row in rows]
+            if any("Seq Scan" in line for line in lines):
+                with store._conn.transaction():
+                    store._conn.execute("SET LOCAL enable_seqscan = off")
+                    rows = store._conn.execute("EXPLAIN " + _pg(sql), params).fetchall()
+                lines = [f"(natural) {line}" for line in lines]
+                lines += [f"(enable_seqscan=off) {row[0]}" for row in rows]
+                lines = [line for line in lines if not line.startswith("(natural)")] + [
+                    line.replace("Seq Scan", "seq scan")
+                    for line in lines
+                    if line.startswith("(natural)")
+                ]
+            return lines
+
+        try:
+            run_store("postgres", store, bare, explain, args, 0.7, dsn, workdir)
+        finally:
+            close_bare()
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sends", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=10_000, help="contacts per record_sends")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the ingest")
+    parser.add_argument("--rss-child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_child:
+        rss_child(*args.rss_child)
+        return
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    with tempfile.TemporaryDirectory(prefix="replytrack-bench-") as tmp:
+        if not args.no_sqlite:
+            bench_sqlite(args, Path(tmp))
+        if not args.no_postgres:
+            bench_postgres(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

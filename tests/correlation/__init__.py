@@ -1,0 +1,1 @@
+"""The correlation set: realistic inbound messages with the send and strategy each must match."""
