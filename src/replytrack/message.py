@@ -75,8 +75,8 @@ class RawMessage:
         "_cache",
         "_from",
         "_lower",
-        "_present",
         "_parsed",
+        "_present",
         "header_block",
         "raw",
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -45,6 +45,10 @@ def _aware(name: str) -> Any:
 
 def _lower(value: str) -> str:
     return str(value).strip().lower()
+
+
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 def _lower_tuple(values: object) -> tuple[str, ...]:
@@ -119,7 +123,7 @@ class Inbox:
     #: addresses the provider lets this inbox send as ("send mail as", "send as")
     send_as: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
     #: the users who share a team inbox
-    member_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    member_ids: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in ("personal", "team"):

@@ -86,6 +86,9 @@ def _opens_quote(lowered: str, lines: list[str], index: int) -> bool:
         return True  # Outlook's horizontal rule above the original's header block
     if lowered.endswith(_WROTE_ENDINGS) and len(lowered) < 300:
         return lowered.startswith(_WROTE_OPENERS) or "@" in lowered
+    if lowered.endswith(":") and lowered.startswith(_WROTE_OPENERS) and len(lowered) < 300:
+        # Thunderbird's German form puts the name after the verb: "Am ... schrieb X <x@y>:"
+        return any(" " + ending.rstrip(" :") in lowered for ending in _WROTE_ENDINGS)
     if lowered.startswith(_WROTE_OPENERS) and index + 1 < len(lines):
         following = lines[index + 1].strip().lower()
         if following.endswith(_WROTE_ENDINGS) and len(lowered) + len(following) < 300:
