@@ -35,3 +35,13 @@ def test_each_message_gets_its_documented_kind_reason_and_subtype(row: dict[str,
         assert verdict.subtype == row["subtype"], (row["note"], verdict)
     if verdict.kind is MessageKind.HUMAN:
         assert verdict.reasons == ()
+
+
+def test_every_rule_code_the_messages_exercise_is_documented() -> None:
+    docs = (MESSAGES.parent.parent / "docs" / "autoreply.md").read_text(encoding="utf-8")
+    codes = {row["reason"] for row in ROWS if row["reason"] != "-"}
+    stems = {
+        code.rsplit(":", 1)[0] if code.startswith("subject:") else code.partition("=")[0]
+        for code in codes
+    }
+    assert [stem for stem in sorted(stems) if stem not in docs] == []

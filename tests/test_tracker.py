@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,8 @@ from replytrack import (
     Outcome,
     ReplyEvent,
     ReplyTo,
+    SourceError,
+    SourceMessage,
     Tracker,
     UnknownInboxError,
 )
@@ -354,7 +357,10 @@ def test_any_order_of_a_batch_with_repeats_gives_the_same_report_and_properties(
 def test_validate_and_plan_sends_use_the_connected_inboxes_at_the_clock_time() -> None:
     tracker = make_tracker()
     bad = MarketingEmail(
-        id="bad", subject="S", from_address="sales@example.com", reply_to=ReplyTo.inbox("info@example.com")
+        id="bad",
+        subject="S",
+        from_address="sales@example.com",
+        reply_to=ReplyTo.inbox("info@example.com"),
     )
     assert tracker.validate(SPRING).ok
     report = tracker.validate(bad)
@@ -363,3 +369,38 @@ def test_validate_and_plan_sends_use_the_connected_inboxes_at_the_clock_time() -
     plan = tracker.plan_sends(SPRING, [BOB, ANN])
     assert (plan.ok, plan.tracked) == (True, 2)
     assert [p.reply_to for p in plan.sends] == ["sales@example.com", "sales@example.com"]
+
+
+class FlakySource:
+    """A source that dies after yielding ``fail_after`` messages, like a dropped connection."""
+
+    key = "flaky"
+
+    def __init__(self, messages: list[bytes], fail_after: int | None) -> None:
+        self.messages = messages
+        self.fail_after = fail_after
+
+    def fetch(self, after: str | None) -> Iterator[SourceMessage]:
+        start = int(after) if after else 0
+        for position in range(start, len(self.messages)):
+            if self.fail_after is not None and position >= self.fail_after:
+                raise SourceError("connection reset by peer")
+            yield SourceMessage(
+                raw=self.messages[position], received_at=at(3), cursor=str(position + 1)
+            )
+
+
+def test_a_sync_that_dies_midway_resumes_without_loss_or_double_counting() -> None:
+    tracker = make_tracker()
+    sends = [tracker.record_send(SPRING, c, sent_at=at(1)) for c in (BOB, ANN, BOB, ANN, BOB)]
+    messages = [make_reply(s, message_id=f"<r{n}@example.org>") for n, s in enumerate(sends)]
+
+    with pytest.raises(SourceError):
+        tracker.sync("sales", FlakySource(messages, fail_after=3), batch_size=2)
+    assert tracker.store.get_cursor(tracker.tenant, "flaky") == "2"  # the batch that was stored
+    assert tracker.report("spring").replies == 2
+
+    summary = tracker.sync("sales", FlakySource(messages, fail_after=None), batch_size=2)
+    assert summary.counts == {Outcome.REPLY: 3}
+    assert summary.cursor == "5"
+    assert tracker.report("spring").replies == 5
