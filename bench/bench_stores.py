@@ -200,15 +200,39 @@ def header_baseline(raws: Sequence[bytes]) -> float:
     return time.perf_counter() - began
 
 
-def ingest(store: Any, raws: Sequence[bytes]) -> tuple[float, dict[str, int]]:
-    engine = tracker(store)
+class _Timed:
+    """A store proxy adding up the time spent inside store methods."""
+
+    def __init__(self, store: Any) -> None:
+        self._store, self.spent = store, 0.0
+        self.by_method: dict[str, float] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - began
+                self.spent += took
+                self.by_method[name] = self.by_method.get(name, 0.0) + took
+
+        return timed
+
+
+def ingest(store: Any, raws: Sequence[bytes]) -> tuple[float, _Timed, dict[str, int]]:
+    """(seconds, the store's time by method, outcome counts)."""
+    timed = _Timed(store)
+    engine = tracker(timed)
     began = time.perf_counter()
     results = engine.ingest_many("sales", [(raw, RECEIVED) for raw in raws])
     spent = time.perf_counter() - began
     counts: dict[str, int] = {}
     for result in results:
         counts[result.outcome.value] = counts.get(result.outcome.value, 0) + 1
-    return spent, counts
+    return spent, timed, counts
 
 
 def profile(store: Any, raws: Sequence[bytes]) -> None:
@@ -297,11 +321,21 @@ def write_mbox(path: Path, raws: Sequence[bytes]) -> None:
             handle.write(b"\n")
 
 
-def rss_child(url: str, mbox: str) -> None:
+def rss_child() -> None:
+    """Wait for 'url mbox' on stdin, sync the mbox into that store, print the figures.
+
+    Linux carries a parent's peak RSS into a forked child (``ru_maxrss`` survives
+    fork and exec), so this child is started before the benchmark grows, and
+    ``VmHWM`` (this process's own high-water mark) is printed as a cross-check.
+    """
     import resource
 
     from replytrack.stores import open_store
 
+    line = sys.stdin.readline().split()
+    if not line:  # the benchmark skipped this store
+        return
+    url, mbox = line
     store = open_store(url)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
@@ -309,20 +343,28 @@ def rss_child(url: str, mbox: str) -> None:
     spent = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     store.close()  # type: ignore[attr-defined]
-    print(f"{before} {peak} {summary.total} {spent}")
+    status = Path("/proc/self/status").read_text().split("\n")
+    hwm = next((int(line.split()[1]) for line in status if line.startswith("VmHWM")), 0)
+    print(f"{before} {peak} {hwm} {summary.total} {spent}")
 
 
-def measure_rss(url: str, mbox: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, __file__, "--rss-child", url, str(mbox)],
-        check=True,
-        capture_output=True,
+def start_rss_child() -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--rss-child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-    ).stdout.split()
-    before, peak, total, spent = int(out[0]), int(out[1]), int(out[2]), float(out[3])
+    )
+
+
+def measure_rss(child: subprocess.Popen[str], url: str, mbox: Path) -> None:
+    out, _ = child.communicate(f"{url} {mbox}\n", timeout=3600)
+    before, peak, hwm, total = (int(v) for v in out.split()[:4])
+    spent = float(out.split()[4])
     print(
         f"  mbox sync of {total:,} messages: {spent:.1f} s ({total / spent:,.0f} msg/s),"
-        f" peak RSS {peak / 1024:.0f} MB (after imports and open: {before / 1024:.0f} MB)"
+        f" peak RSS {peak / 1024:.0f} MB by getrusage (VmHWM {hwm / 1024:.0f} MB;"
+        f" {before / 1024:.0f} MB after imports and open)"
         f" -> {'OK' if peak / 1024 < 300 else 'OVER'} (target < 300 MB)"
     )
 
@@ -349,12 +391,19 @@ def run_store(
     )
     raws = messages(sample, args.messages, seed=1)
     base = header_baseline(raws)
-    spent, counts = ingest(store, raws)
+    spent, timed, counts = ingest(store, raws)
+    in_store = timed.spent
     base_rate, rate = len(raws) / base, len(raws) / spent
     print(
         f"ingest: {len(raws):,} messages in {spent:.1f} s = {rate:,.0f} msg/s;"
         f" header-block baseline {base:.1f} s = {base_rate:,.0f} msg/s;"
-        f" ratio {rate / base_rate:.2f}x (target >= {target}x); outcomes {counts}"
+        f" ratio {rate / base_rate:.2f}x (target >= {target}x); outcomes {counts}\n"
+        f"  of which inside the store: {in_store:.1f} s ({in_store / spent:.0%});"
+        f" the store alone would allow {len(raws) / in_store:,.0f} msg/s"
+        f" = {len(raws) / in_store / base_rate:.2f}x the baseline\n  store time by method: "
+        + ", ".join(
+            f"{k} {v:.2f} s" for k, v in sorted(timed.by_method.items(), key=lambda kv: -kv[1])
+        )
     )
     if args.profile:
         profile(store, messages(sample, min(args.messages, 20_000), seed=2))
@@ -364,7 +413,7 @@ def run_store(
     mbox = workdir / f"{name}.mbox"
     write_mbox(mbox, messages(sample, args.messages, seed=3))
     store.close()
-    measure_rss(url, mbox)
+    measure_rss(args.rss_children[name], url, mbox)
 
 
 def bench_sqlite(args: argparse.Namespace, workdir: Path) -> None:
@@ -432,17 +481,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the ingest")
-    parser.add_argument("--rss-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
-        rss_child(*args.rss_child)
+        rss_child()
         return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
+    args.rss_children = {name: start_rss_child() for name in ("sqlite", "postgres")}
     with tempfile.TemporaryDirectory(prefix="replytrack-bench-") as tmp:
         if not args.no_sqlite:
             bench_sqlite(args, Path(tmp))
         if not args.no_postgres:
             bench_postgres(args, Path(tmp))
+    for child in args.rss_children.values():
+        if child.returncode is None:
+            child.communicate("", timeout=60)
 
 
 if __name__ == "__main__":

@@ -128,3 +128,16 @@ def test_the_fingerprint_is_stable_and_tells_bodies_apart() -> None:
     one = RawMessage(b"From: a@x\nSubject: s\n\nbody one")
     assert one.fingerprint == RawMessage(b"From: a@x\nSubject: s\n\nbody one").fingerprint
     assert one.fingerprint != RawMessage(b"From: a@x\nSubject: s\n\nbody two").fingerprint
+
+
+def test_an_encoded_word_with_a_garbled_charset_comes_back_as_it_is() -> None:
+    garbled = "=?u\xfff-8?q?x?="
+    assert decode_words(garbled) == garbled
+    assert RawMessage(f"Subject: {garbled}\n\n".encode()).subject == garbled
+
+
+def test_field_names_list_what_is_present_and_lookups_of_absent_fields_are_empty() -> None:
+    msg = RawMessage(b"Subject: s\nX-Thing: 1\n continued: not a field\nFrom: a@b.example\n\n")
+    assert msg.field_names == {b"subject", b"x-thing", b"from"}
+    assert msg.get_all("continued") == []
+    assert msg.lower_header_block.startswith(b"\nsubject: s\n")

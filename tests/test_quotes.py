@@ -10,8 +10,14 @@ from replytrack.quotes import new_text, snippet
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("Yes please.\n\nOn Mon, 3 Mar 2025 at 10:00, Sales <s@x.com> wrote:\n> offer", "Yes please."),
-        ("Yes please.\n\nOn Mon, 3 Mar 2025 at 10:00, Sales <s@x.com>\nwrote:\n> offer", "Yes please."),
+        (
+            "Yes please.\n\nOn Mon, 3 Mar 2025 at 10:00, Sales <s@x.com> wrote:\n> offer",
+            "Yes please.",
+        ),
+        (
+            "Yes please.\n\nOn Mon, 3 Mar 2025 at 10:00, Sales <s@x.com>\nwrote:\n> offer",
+            "Yes please.",
+        ),
         ("Oui.\n\nLe lun. 3 mars 2025, Sales a écrit :\n> offre", "Oui."),
         ("Ja.\n\nAm 03.03.2025 um 10:00 schrieb Sales <s@x.com>:\n> Angebot", "Ja."),
         ("Sí.\n\nEl lun, 3 mar 2025, Sales escribió:\n> oferta", "Sí."),

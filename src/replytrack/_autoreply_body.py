@@ -6,6 +6,7 @@ the first text part) and, for auto-reply phrases, only its new text above the qu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from dateutil import parser as date_parser
@@ -184,8 +185,15 @@ def auto_score(text: str) -> tuple[int, Subtype | None]:
     return sum(by_kind.values()), max(by_kind, key=by_kind.__getitem__)
 
 
-def return_date(text: str, sent: datetime | None) -> date | None:
-    """The date a return phrase names ("back on 3 March", "de retour le 12/03"), or None."""
+Sent = datetime | None | Callable[[], datetime | None]
+
+
+def return_date(text: str, sent: Sent) -> date | None:
+    """The date a return phrase names ("back on 3 March", "de retour le 12/03"), or None.
+
+    ``sent`` (the message's date, or a function giving it: parsing it is only worth it
+    when a date is found) sets the year of a date that gives none.
+    """
     folded = " ".join(text[:_TEXT_LIMIT].casefold().split())
     for marker, dayfirst in _RETURN_MARKERS:
         start = folded.find(marker + " ")
@@ -197,7 +205,7 @@ def return_date(text: str, sent: datetime | None) -> date | None:
     return None
 
 
-def _parse_after(text: str, dayfirst: bool, sent: datetime | None) -> date | None:
+def _parse_after(text: str, dayfirst: bool, sent: Sent) -> date | None:
     words: list[str] = []
     for raw in text.split(" ", 6)[:6]:
         word = _MONTHS.get(raw.strip(_STRIP), raw.strip(_STRIP))
@@ -206,14 +214,19 @@ def _parse_after(text: str, dayfirst: bool, sent: datetime | None) -> date | Non
         if not (any(c.isdigit() for c in word) or word[:3] in _DATE_WORDS):
             break  # the date ends at the first word that cannot be part of one
         words.append(word)
-    base = (sent or datetime.now()).replace(tzinfo=None)
+    if not words:
+        return None
+    when = sent() if callable(sent) else sent
+    base = (when or datetime.now()).replace(tzinfo=None)
     default = datetime(base.year, 1, 1)
     for count in range(len(words), 0, -1):
         candidate = " ".join(w for w in words[:count] if w)
         if not _date_like(candidate):
             continue
+        parsed = _day_month_year(words[:count], base.year)
         try:
-            parsed = date_parser.parse(candidate, dayfirst=dayfirst, default=default)
+            if parsed is None:
+                parsed = date_parser.parse(candidate, dayfirst=dayfirst, default=default)
         except (ValueError, OverflowError):
             continue
         if any(c.isdigit() for c in candidate) and not dayfirst and _ambiguous(candidate):
@@ -222,6 +235,36 @@ def _parse_after(text: str, dayfirst: bool, sent: datetime | None) -> date | Non
             parsed = parsed.replace(year=base.year + 1)  # "back on 3 January" sent in December
         return parsed.date()
     return None
+
+
+def _day_month_year(words: list[str], year: int) -> datetime | None:
+    """ "3 march 2025", "monday march 3rd": the common unambiguous form, read without dateutil
+    (whose tokenizer costs more than all the rules); anything else goes to dateutil."""
+    day = month = 0
+    for word in words:
+        number = word.rstrip("stndrh") if word[:1].isdigit() else ""
+        if word in _MONTH_NUMBERS and not month:
+            month = _MONTH_NUMBERS[word]
+        elif number.isdigit() and len(number) == 4:
+            year = int(number)
+        elif number.isdigit() and not day:
+            day = int(number)
+        elif word[:3] not in _DATE_WORDS or word in _MONTH_NUMBERS:
+            return None
+    try:
+        return datetime(year, month, day) if day and month else None
+    except ValueError:
+        return None
+
+
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"),
+        start=1,
+    )
+}  # fmt: skip
 
 
 def _date_like(candidate: str) -> bool:

@@ -130,7 +130,7 @@ def _transfer_decode(data: bytes, encoding: str) -> bytes:
 def _decode(data: bytes, charset: str) -> str:
     try:
         return data.decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown charset, or a name no codec can hold
         return data.decode("utf-8", "replace")
 
 

@@ -19,7 +19,8 @@ every rule code, its source and how to override a verdict.
 
 from __future__ import annotations
 
-import re
+import contextlib
+import email.errors
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
@@ -28,8 +29,8 @@ import attrs
 
 from replytrack import _autoreply_body as body
 from replytrack import _autoreply_tables as tables
-from replytrack._autoreply_mime import body_prefix, read_text
-from replytrack._autoreply_report import REPORT_LIMIT, read_report
+from replytrack._autoreply_mime import read_text
+from replytrack._autoreply_report import read_report
 from replytrack._autoreply_tables import Subtype
 from replytrack.message import RawMessage, decode_words
 from replytrack.models import MessageKind
@@ -38,11 +39,13 @@ from replytrack.quotes import new_text
 __all__ = ["MessageKind", "Subtype", "Verdict", "classify"]
 
 _SUBJECT_LIMIT = 2048
-_FIELD_NAME = re.compile(r"\n([!-9;-~]+):")  # a field name: printable ASCII but the colon
 _FALSE = frozenset({"", "no", "false", "0", "off"})
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-_CHALLENGE_HEADERS = ("x-bluebottle-request", "x-boxbe-challenge", "x-spam-arrest")
-_CHALLENGE_DOMAINS = ("boxbe.com", "spamarrest.com")
+_CHALLENGE_HEADERS = ("x-bluebottle-request",)
+_CHALLENGE_DOMAINS = ("boxbe.com",)
+_AUTO_HEADERS = tuple(
+    (name.encode(), name, accepted) for name, accepted in tables.AUTO_HEADER_VALUES.items()
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,19 +106,21 @@ class _Facts:
     def __init__(self, msg: RawMessage) -> None:
         self.msg = msg
 
-    @_lazy
-    def block(self) -> str:
+    @property
+    def block(self) -> bytes:
         """The header block lower-cased, after a newline: substring tests skip lookups."""
-        return "\n" + self.msg.header_block.decode("latin-1").lower()
+        return self.msg.lower_header_block
 
-    @_lazy
-    def names(self) -> frozenset[str]:
-        """The lower-case field names present: one regex pass, then set lookups."""
-        return frozenset(_FIELD_NAME.findall(self.block))
+    @property
+    def names(self) -> frozenset[bytes]:
+        """The lower-case field names present."""
+        return self.msg.field_names
 
     def lower(self, name: str) -> str:
         """The first value of ``name`` stripped and lower-cased; '' when absent."""
-        return (self.msg.get(name) or "").strip().lower() if name in self.names else ""
+        if name.encode("ascii") not in self.names:
+            return ""
+        return (self.msg.get(name) or "").strip().lower()
 
     @_lazy
     def sender(self) -> tuple[str, str]:
@@ -143,7 +148,9 @@ class _Facts:
     def subject(self) -> str:
         """The decoded, folded subject; a huge one is cut first (decoding is not linear)."""
         value = (self.msg.get("subject") or "")[:_SUBJECT_LIMIT]
-        return tables.fold_subject(" ".join(decode_words(value).split()))
+        with contextlib.suppress(email.errors.MessageError):  # a charset the stdlib refuses
+            value = decode_words(value)
+        return tables.fold_subject(" ".join(value.split()))
 
     @_lazy
     def bounce_phrase(self) -> bool:
@@ -165,12 +172,12 @@ class _Facts:
     @_lazy
     def threaded(self) -> bool:
         names = self.names
-        return "in-reply-to" in names or "references" in names or self.reply_prefixed
+        return b"in-reply-to" in names or b"references" in names or self.reply_prefixed
 
     @_lazy
     def relayed(self) -> bool:
         """Relayed by a discussion list (Mailman/Majordomo/Google Groups conventions)."""
-        if not self.names.isdisjoint(("list-post", "x-beenthere", "mailing-list")):
+        if not self.names.isdisjoint((b"list-post", b"x-beenthere", b"mailing-list")):
             return True
         local = self.lower("sender").partition("@")[0].rsplit("<", 1)[-1]
         return local.endswith(("-bounces", "-owner", "-request")) or local.startswith("owner-")
@@ -183,12 +190,14 @@ class _Facts:
 def _verdict(
     kind: MessageKind, *reasons: str, subtype: str | None = None, back: date | None = None
 ) -> Verdict:
-    return Verdict(kind=kind, reasons=reasons, subtype=subtype, return_date=back)
+    # Stores keep plain strings: a database driver may dump an Enum by its name.
+    plain = subtype.value if isinstance(subtype, Subtype) else subtype
+    return Verdict(kind=kind, reasons=reasons, subtype=plain, return_date=back)
 
 
 def _challenge(facts: _Facts) -> Verdict | None:
     for name in _CHALLENGE_HEADERS:
-        if name in facts.names:
+        if name.encode() in facts.names:
             return _verdict(
                 MessageKind.AUTO_REPLY, f"header:{name}", subtype=Subtype.CHALLENGE_RESPONSE
             )
@@ -198,9 +207,8 @@ def _challenge(facts: _Facts) -> Verdict | None:
             "header:x-delivery-agent=tmda",
             subtype=Subtype.CHALLENGE_RESPONSE,
         )
-    if any(d in facts.block for d in _CHALLENGE_DOMAINS) and facts.sender[1].endswith(
-        _CHALLENGE_DOMAINS
-    ):
+    domain = facts.sender[1]
+    if domain in _CHALLENGE_DOMAINS or domain.endswith(tuple("." + d for d in _CHALLENGE_DOMAINS)):
         return _verdict(
             MessageKind.AUTO_REPLY, "sender:challenge-response", subtype=Subtype.CHALLENGE_RESPONSE
         )
@@ -208,16 +216,15 @@ def _challenge(facts: _Facts) -> Verdict | None:
 
 
 def _structure(facts: _Facts) -> Verdict | None:
-    msg = facts.msg
     if facts.subject.startswith("complaint about message from"):  # Microsoft JMRP
         return _verdict(MessageKind.BULK, "subject:jmrp-complaint", subtype=Subtype.COMPLAINT)
-    if "multipart/report" not in facts.block and not _bounce_suspect(facts):
+    if b"multipart/report" not in facts.block and not _bounce_suspect(facts):
         return None
     ctype = facts.lower("content-type")
     if not ctype.startswith("multipart/"):
         return None
     report = ctype.startswith("multipart/report")
-    found = read_report(body_prefix(msg, REPORT_LIMIT), top_level=report)
+    found = read_report(facts.msg, top_level=report)
     if found is None:
         return None
     kind, reasons, subtype = found
@@ -227,8 +234,8 @@ def _structure(facts: _Facts) -> Verdict | None:
 def _bounce_suspect(facts: _Facts) -> bool:
     names = facts.names
     return (
-        "x-failed-recipients" in names
-        or "auto-submitted" in names
+        b"x-failed-recipients" in names
+        or b"auto-submitted" in names
         or facts.bounce_phrase
         or facts.daemon
     )
@@ -236,12 +243,12 @@ def _bounce_suspect(facts: _Facts) -> bool:
 
 def _bounce(facts: _Facts) -> Verdict | None:
     reasons: list[str] = []
-    if "x-failed-recipients" in facts.names:
+    if b"x-failed-recipients" in facts.names:
         reasons.append("header:x-failed-recipients")
     lang = None if facts.reply_prefixed else tables.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
     if lang is not None:
         reasons.append(f"subject:bounce:{lang}")
-    if not reasons and facts.daemon and "auto-submitted" in facts.names:
+    if not reasons and facts.daemon and b"auto-submitted" in facts.names:
         # RFC 3834 section 5: delivery reports carry Auto-Submitted; from an MTA sender
         # (no From, MAILER-DAEMON, postmaster) it is one, whatever the text says.
         reasons += ["sender:mailer-daemon", "header:auto-submitted"]
@@ -278,8 +285,8 @@ def _auto_headers(facts: _Facts) -> Verdict | None:
         if submitted == "auto-replied" or facts.threaded:
             return _auto_reply(facts, code)
         return _verdict(MessageKind.BULK, code, subtype=Subtype.NOTIFICATION)
-    for name, accepted in tables.AUTO_HEADER_VALUES.items():
-        if name in facts.names:
+    for key, name, accepted in _AUTO_HEADERS:
+        if key in facts.names:
             value = facts.lower(name)
             if (value not in _FALSE) if accepted is None else (value in accepted):
                 return _auto_reply(facts, f"header:{name}")
@@ -313,7 +320,7 @@ def _auto_reply(facts: _Facts, *reasons: str) -> Verdict:
     """An AUTO_REPLY verdict; its body (small, rare) gives the subtype and return date."""
     text = new_text(facts.parsed_text)
     _score, subtype = body.auto_score(text)
-    back = body.return_date(text, facts.msg.date)
+    back = body.return_date(text, lambda: facts.msg.date)
     if subtype is None and (back is not None or "office" in facts.subject):
         subtype = Subtype.OUT_OF_OFFICE
     return _verdict(MessageKind.AUTO_REPLY, *reasons, subtype=subtype, back=back)
@@ -322,11 +329,9 @@ def _auto_reply(facts: _Facts, *reasons: str) -> Verdict:
 def _hints(facts: _Facts) -> list[str]:
     """Header and subject hints that justify reading the body and strengthen its phrases."""
     hints = []
-    if ("return-path:<>" in facts.block or "return-path: <>" in facts.block) and facts.lower(
-        "return-path"
-    ) == "<>":
+    if b"<>" in facts.block and facts.lower("return-path") == "<>":
         hints.append("header:return-path=<>")
-    if "x-auto-response-suppress" in facts.names:
+    if b"x-auto-response-suppress" in facts.names:
         hints.append("header:x-auto-response-suppress")
     if not facts.relayed and facts.lower("precedence") in _BULK_PRECEDENCE:
         hints.append("header:precedence=" + facts.lower("precedence"))
@@ -355,7 +360,7 @@ def _body(facts: _Facts) -> Verdict | None:
     needed = 3 if human_looking else max(1, 3 - len(hints))
     if score < needed or (human_looking and not hints):
         return None
-    back = body.return_date(text, facts.msg.date)
+    back = body.return_date(text, lambda: facts.msg.date)
     return _verdict(
         MessageKind.AUTO_REPLY, *hints, f"body:{subtype or 'auto'}", subtype=subtype, back=back
     )
@@ -364,7 +369,7 @@ def _body(facts: _Facts) -> Verdict | None:
 def _newsletter(facts: _Facts) -> Verdict | None:
     """List-Unsubscribe on a message that neither threads nor comes through a list: bulk,
     decided before the body (newsletters are large HTML)."""
-    if "list-unsubscribe" in facts.names and not facts.relayed and not facts.threaded:
+    if b"list-unsubscribe" in facts.names and not facts.relayed and not facts.threaded:
         return _bulk(facts)
     return None
 
@@ -377,7 +382,9 @@ def _bulk(facts: _Facts) -> Verdict | None:
     if facts.relayed or (facts.threaded and precedence != "junk"):
         return None
     reasons = [
-        f"header:{n}" for n in ("list-unsubscribe", "list-id", "feedback-id") if n in facts.names
+        f"header:{n}"
+        for n in ("list-unsubscribe", "list-id", "feedback-id")
+        if n.encode() in facts.names
     ]
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"header:precedence={precedence}")

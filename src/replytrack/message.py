@@ -26,11 +26,10 @@ from replytrack.errors import MalformedMessageError
 
 __all__ = ["RawMessage", "decode_words", "normalise_address"]
 
-_MAX_HEADER_BLOCK = 1 << 20
-# A field name at the start of a line; continuation lines start with white space and never match.
-_FIELD_NAME = re.compile(
-    rb"\n([^:\s]+)[ \t]*:"
-)  # headers beyond 1 MiB are not headers, they are an attack or a bug
+_MAX_HEADER_BLOCK = 1 << 20  # headers beyond 1 MiB are not headers: an attack or a bug
+# A field name (printable ASCII but the colon) at the start of a line; continuation lines
+# start with white space and never match.
+_FIELD_NAME = re.compile(rb"\n([!-9;-~]+):")
 
 
 def decode_words(value: str) -> str:
@@ -39,7 +38,7 @@ def decode_words(value: str) -> str:
         return value
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+    except (ValueError, LookupError, UnicodeError, email.errors.MessageError):
         return value
 
 
@@ -77,6 +76,7 @@ class RawMessage:
         "_lower",
         "_parsed",
         "_present",
+        "_texts",
         "header_block",
         "raw",
     )
@@ -106,6 +106,7 @@ class RawMessage:
         self._parsed: email.message.Message | None = None
         self._from: str | None = None
         self._present: frozenset[bytes] | None = None
+        self._texts: dict[int, str] = {}
         if not _looks_like_field(self.header_block) and not self.names():
             raise MalformedMessageError("no header fields found before the first empty line")
 
@@ -119,9 +120,7 @@ class RawMessage:
         key = name.lower()
         values = self._cache.get(key)
         if values is None:
-            if self._present is None:  # one C-level pass; absent fields then cost nothing
-                self._present = frozenset(_FIELD_NAME.findall(self._lower))
-            if key.encode("ascii", "replace") in self._present:
+            if key.encode("ascii", "replace") in self.field_names:
                 values = _find_values(self._block, self._lower, key)
             else:
                 values = []
@@ -130,6 +129,18 @@ class RawMessage:
 
     def __contains__(self, name: str) -> bool:
         return bool(self.get_all(name))
+
+    @property
+    def field_names(self) -> frozenset[bytes]:
+        """The lower-case field names present, as bytes: one C-level pass, then set lookups."""
+        if self._present is None:
+            self._present = frozenset(_FIELD_NAME.findall(self._lower))
+        return self._present
+
+    @property
+    def lower_header_block(self) -> bytes:
+        """The header block lower-cased, after a newline: every field starts with ``\\nname:``."""
+        return self._lower
 
     def names(self) -> list[str]:
         """The lower-case names of all header fields present, in order, without repeats."""
@@ -188,8 +199,14 @@ class RawMessage:
         """The first text/plain part (or text/html with tags dropped), at most ``limit`` bytes.
 
         Read by walking MIME boundaries up to that part; the stdlib parser is the
-        fallback for structures the walker does not handle.
+        fallback for structures the walker does not handle. Cached per limit.
         """
+        text = self._texts.get(limit)
+        if text is None:
+            text = self._texts[limit] = self._read_text(limit)
+        return text
+
+    def _read_text(self, limit: int) -> str:
         try:
             found = first_text(self, limit)
         except (binascii.Error, MalformedMessageError):

@@ -42,9 +42,22 @@ def _utcnow() -> datetime:
 class Tracker:
     """Reply tracking for one tenant (one CRM account) over a Store.
 
-    ``secret`` (32+ random bytes) signs the Message-IDs; keep it stable: replies
-    to mail signed with a lost secret still match by Message-ID lookup, but no
-    longer by token. ``domain`` is the right-hand side of those Message-IDs.
+    Args:
+        store: where records live (MemoryStore, SQLiteStore, PostgresStore, yours).
+        secret: 32+ random bytes that sign the Message-IDs. Keep it stable: mail
+            signed under a rotated secret still matches by Message-ID lookup, no
+            longer by token.
+        domain: the right-hand side of the Message-IDs we generate.
+        tenant: the CRM account every record belongs to.
+        clock: returns "now" (aware); defaults to the UTC wall clock.
+        fallback: match threadless replies by sender, inbox and subject.
+        fallback_window: how far back the fallback looks for a send.
+        contact_resolver: maps another address to a contact id, so a contact's
+            reply from an address not on record is credited instead of WRONG_SENDER.
+
+    Raises:
+        ConfigurationError: a short secret, a bad domain, an empty tenant, a
+            non-positive fallback window.
     """
 
     def __init__(

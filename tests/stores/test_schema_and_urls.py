@@ -7,10 +7,21 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
-from replytrack import ConfigurationError, MemoryStore, MissingDriverError, SchemaVersionError
-from replytrack.stores import open_store
+from replytrack import (
+    ConfigurationError,
+    Contact,
+    Inbox,
+    MarketingEmail,
+    MemoryStore,
+    MissingDriverError,
+    Reply,
+    SchemaVersionError,
+    Send,
+)
+from replytrack.stores import _rows, open_store
 from replytrack.stores._schema import SCHEMA_VERSION, VERSION_TABLE
 from replytrack.stores.sqlite import SQLiteStore
 
@@ -111,3 +122,19 @@ def test_a_missing_postgres_driver_names_the_extra_to_install(
     monkeypatch.delitem(sys.modules, "replytrack.stores.postgres", raising=False)
     with pytest.raises(MissingDriverError, match=r"pip install 'replytrack\[postgres\]'"):
         open_store("postgresql://localhost/db")
+
+
+@pytest.mark.parametrize(
+    ("model", "columns"),
+    [
+        (Inbox, _rows.INBOX_COLUMNS),
+        (Send, _rows.SEND_COLUMNS),
+        (Reply, _rows.REPLY_COLUMNS),
+        (Contact, _rows.CONTACT_COLUMNS),
+        (MarketingEmail, _rows.EMAIL_COLUMNS.replace("reply_to_mode", "reply_to")),
+    ],
+    ids=lambda value: getattr(value, "__name__", "columns"),
+)
+def test_every_field_of_the_records_has_a_column(model: type, columns: str) -> None:
+    stored = {c.strip() for c in columns.split(",")}
+    assert {f.name for f in attrs.fields(model)} - stored == set()

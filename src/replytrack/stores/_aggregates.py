@@ -39,28 +39,51 @@ class Tx(Protocol):
 
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int: ...
 
-    def many_returning(
-        self, sql: str, rows: Sequence[Sequence[Any]]
-    ) -> list[tuple[Any, ...] | None]: ...
-
     def in_list(self, values: Collection[Any]) -> tuple[str, Any]:
         """A ``col<fragment>`` membership test for ``values`` and its one parameter."""
         ...
 
+    def bulk(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> int:
+        """Insert ``rows`` into ``into`` ("table (col, ...)") followed by ``suffix`` (an
+        ON CONFLICT clause); the number inserted. ``types``: the PostgreSQL column types."""
+        ...
 
-_UPSERT_COUNTER = """INSERT INTO email_counters (tenant, email_id, name, value) VALUES (?, ?, ?, ?)
-ON CONFLICT (tenant, email_id, name) DO UPDATE SET value = email_counters.value + excluded.value"""
-_UPSERT_PAIR = """INSERT INTO reply_pairs (tenant, contact_id, email_id, replies) VALUES (?, ?, ?, ?)
-ON CONFLICT (tenant, contact_id, email_id)
-DO UPDATE SET replies = reply_pairs.replies + excluded.replies RETURNING replies"""
-_UPSERT_BOUNCE = """INSERT INTO bounced_sends (tenant, email_id, send_id, delivery, hard_replies)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, email_id, send_id) DO UPDATE SET
-delivery = bounced_sends.delivery + excluded.delivery,
-hard_replies = bounced_sends.hard_replies + excluded.hard_replies
-RETURNING delivery, hard_replies"""
-_UPSERT_CONTACT = """INSERT INTO contact_stats
-(tenant, contact_id, first_reply_at, last_reply_at, reply_count, emails_replied)
-VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, contact_id) DO UPDATE SET
+    def bulk_returning(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> list[tuple[Any, ...]]:
+        """As :meth:`bulk`, ``suffix`` ending in RETURNING: the rows it returned."""
+        ...
+
+
+# Upserts as (table and columns, PostgreSQL types, conflict clause) for Tx.bulk.
+_COUNTERS = (
+    "email_counters (tenant, email_id, name, value)",
+    ("text", "text", "text", "bigint"),
+    "ON CONFLICT (tenant, email_id, name)"
+    " DO UPDATE SET value = email_counters.value + excluded.value",
+)
+_PAIRS = (
+    "reply_pairs (tenant, contact_id, email_id, replies)",
+    ("text", "text", "text", "bigint"),
+    "ON CONFLICT (tenant, contact_id, email_id)"
+    " DO UPDATE SET replies = reply_pairs.replies + excluded.replies"
+    " RETURNING contact_id, email_id, replies",
+)
+_BOUNCES = (
+    "bounced_sends (tenant, email_id, send_id, delivery, hard_replies)",
+    ("text", "text", "text", "bigint", "bigint"),
+    "ON CONFLICT (tenant, email_id, send_id) DO UPDATE SET"
+    " delivery = bounced_sends.delivery + excluded.delivery,"
+    " hard_replies = bounced_sends.hard_replies + excluded.hard_replies"
+    " RETURNING email_id, send_id, delivery + hard_replies",
+)
+_CONTACTS = (
+    "contact_stats (tenant, contact_id, first_reply_at, last_reply_at, reply_count,"
+    " emails_replied)",
+    ("text", "text", "bigint", "bigint", "bigint", "bigint"),
+    """ON CONFLICT (tenant, contact_id) DO UPDATE SET
 reply_count = contact_stats.reply_count + excluded.reply_count,
 emails_replied = contact_stats.emails_replied + excluded.emails_replied,
 first_reply_at = CASE WHEN contact_stats.first_reply_at IS NULL
@@ -68,7 +91,8 @@ first_reply_at = CASE WHEN contact_stats.first_reply_at IS NULL
     THEN excluded.first_reply_at ELSE contact_stats.first_reply_at END,
 last_reply_at = CASE WHEN contact_stats.last_reply_at IS NULL
     OR excluded.last_reply_at > contact_stats.last_reply_at
-    THEN excluded.last_reply_at ELSE contact_stats.last_reply_at END"""
+    THEN excluded.last_reply_at ELSE contact_stats.last_reply_at END""",
+)
 _RECOMPUTE_TIMES = f"""UPDATE contact_stats SET
 first_reply_at = (SELECT MIN(received_at) FROM replies
     WHERE tenant = ? AND contact_id = ? AND kind = '{_HUMAN}'),
@@ -108,34 +132,23 @@ class Deltas:
         self.times[reply.contact_id] = (min(low, at), max(high, at))
 
     def apply(self, tx: Tx, tenant: str) -> None:
-        """Write the changes; rows in key order so concurrent writers lock alike."""
+        """Write the changes, a statement per table; rows in key order so that
+        concurrent writers lock alike."""
         emails_replied: Counter[str] = Counter()
-        pairs = sorted((k, v) for k, v in self.pairs.items() if v)
-        pair_rows = [(tenant, contact, email, delta) for (contact, email), delta in pairs]
-        for ((contact, email), delta), got in zip(
-            pairs, tx.many_returning(_UPSERT_PAIR, pair_rows), strict=True
-        ):
-            assert got is not None
-            step = _crossing(got[0] - delta, got[0])
+        rows = [(tenant, c, e, v) for (c, e), v in sorted(self.pairs.items()) if v]
+        for contact, email, total in tx.bulk_returning(*_PAIRS[:2], rows, _PAIRS[2]):
+            step = _crossing(total - self.pairs[contact, email], total)
             emails_replied[contact] += step
             self.counters[email, "repliers"] += step
-        bounces = sorted((k, v) for k, v in self.bounces.items() if v)
-        rows = [(tenant, email, send, 0, delta) for (email, send), delta in bounces]
-        for ((email, _send), delta), got in zip(
-            bounces, tx.many_returning(_UPSERT_BOUNCE, rows), strict=True
-        ):
-            assert got is not None
-            delivery, hard = got
-            self.counters[email, "bounced"] += _crossing(delivery + hard - delta, delivery + hard)
-        contacts = sorted(set(self.replies) | set(emails_replied) | set(self.times))
-        tx.many(
-            _UPSERT_CONTACT,
-            [
-                (tenant, c, *self.times.get(c, (None, None)), self.replies[c], emails_replied[c])
-                for c in contacts
-                if self.replies[c] or emails_replied[c] or c in self.times
-            ],
-        )
+        bounces = [(tenant, e, s, 0, v) for (e, s), v in sorted(self.bounces.items()) if v]
+        for email, send, total in tx.bulk_returning(*_BOUNCES[:2], bounces, _BOUNCES[2]):
+            self.counters[email, "bounced"] += _crossing(total - self.bounces[email, send], total)
+        contacts = [
+            (tenant, c, *self.times.get(c, (None, None)), self.replies[c], emails_replied[c])
+            for c in sorted(set(self.replies) | set(emails_replied) | set(self.times))
+            if self.replies[c] or emails_replied[c] or c in self.times
+        ]
+        tx.bulk(*_CONTACTS[:2], contacts, _CONTACTS[2])
         tx.many(_RECOMPUTE_TIMES, [(tenant, c) * 3 for c in sorted(self.lowered)])
         add_counters(tx, tenant, self.counters)
 
@@ -147,7 +160,7 @@ def _crossing(before: int, after: int) -> int:
 
 def add_counters(tx: Tx, tenant: str, counters: Counter[tuple[str, str]]) -> None:
     rows = [(tenant, email, name, v) for (email, name), v in sorted(counters.items()) if v]
-    tx.many(_UPSERT_COUNTER, rows)
+    tx.bulk(*_COUNTERS[:2], rows, _COUNTERS[2])
 
 
 def send_counters(tx: Tx, tenant: str, sends: Collection[Send]) -> None:
@@ -160,13 +173,9 @@ def send_counters(tx: Tx, tenant: str, sends: Collection[Send]) -> None:
             counters[send.email_id, "untracked"] += 1
             counters[send.email_id, f"reason:{send.untracked_reason or 'unknown'}"] += 1
         if send.delivery is DeliveryStatus.BOUNCED:
-            bounced.append((send.email_id, send.id))
-    bounced.sort()
-    rows = [(tenant, email, send_id, 1, 0) for email, send_id in bounced]
-    for (email, _), got in zip(bounced, tx.many_returning(_UPSERT_BOUNCE, rows), strict=True):
-        assert got is not None
-        delivery, hard = got
-        counters[email, "bounced"] += _crossing(delivery + hard - 1, delivery + hard)
+            bounced.append((tenant, send.email_id, send.id, 1, 0))
+    for email, _send, total in tx.bulk_returning(*_BOUNCES[:2], sorted(bounced), _BOUNCES[2]):
+        counters[email, "bounced"] += _crossing(total - 1, total)
     add_counters(tx, tenant, counters)
 
 

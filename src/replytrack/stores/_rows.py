@@ -23,10 +23,14 @@ from replytrack.models import (
 
 __all__ = [
     "CONTACT_COLUMNS",
+    "CONTACT_TYPES",
     "EMAIL_COLUMNS",
     "INBOX_COLUMNS",
+    "MESSAGE_ID_TYPES",
     "REPLY_COLUMNS",
+    "REPLY_TYPES",
     "SEND_COLUMNS",
+    "SEND_TYPES",
     "contact_from_row",
     "contact_row",
     "email_from_row",
@@ -46,7 +50,10 @@ Row = Sequence[Any]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
-INBOX_COLUMNS = "id, address, kind, owner_id, aliases, connected_at, disconnected_at"
+INBOX_COLUMNS = (
+    "id, address, kind, owner_id, aliases, connected_at, disconnected_at,"
+    " provider, send_as, member_ids"
+)
 EMAIL_COLUMNS = "id, subject, from_address, reply_to_mode, reply_to_address, name"
 CONTACT_COLUMNS = "id, emails, owner_id, properties"
 SEND_COLUMNS = (
@@ -57,6 +64,13 @@ REPLY_COLUMNS = (
     "send_id, inbound_id, email_id, contact_id, inbox_id, received_at, kind, subtype, "
     "strategy, confidence, from_address, alternate_address, subject, snippet"
 )
+
+
+#: PostgreSQL array types of each table's columns (tenant first), for bulk inserts
+CONTACT_TYPES = ("text",) * 5
+SEND_TYPES = ("text",) * 6 + ("bigint", "text", "text", "boolean", "text", "text", "text")
+MESSAGE_ID_TYPES = ("text",) * 3
+REPLY_TYPES = ("text",) * 6 + ("bigint", "text", "text", "text", "float8") + ("text",) * 4
 
 
 def micros(value: datetime) -> int:
@@ -86,6 +100,9 @@ def inbox_row(tenant: str, inbox: Inbox) -> tuple[Any, ...]:
         json.dumps(list(inbox.aliases)),
         _opt_micros(inbox.connected_at),
         _opt_micros(inbox.disconnected_at),
+        inbox.provider,
+        json.dumps(list(inbox.send_as)),
+        json.dumps(list(inbox.member_ids)),
     )
 
 
@@ -98,6 +115,9 @@ def inbox_from_row(row: Row) -> Inbox:
         aliases=tuple(json.loads(row[4])),
         connected_at=_opt_time(row[5]),
         disconnected_at=_opt_time(row[6]),
+        provider=row[7],
+        send_as=tuple(json.loads(row[8])),
+        member_ids=tuple(json.loads(row[9])),
     )
 
 

@@ -28,6 +28,7 @@ _V1 = (
     """CREATE TABLE inboxes (
         tenant TEXT NOT NULL, id TEXT NOT NULL, address TEXT NOT NULL, kind TEXT NOT NULL,
         owner_id TEXT, aliases TEXT NOT NULL, connected_at BIGINT, disconnected_at BIGINT,
+        provider TEXT, send_as TEXT NOT NULL, member_ids TEXT NOT NULL,
         PRIMARY KEY (tenant, id))""",
     """CREATE TABLE emails (
         tenant TEXT NOT NULL, id TEXT NOT NULL, subject TEXT NOT NULL,

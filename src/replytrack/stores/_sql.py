@@ -26,12 +26,10 @@ __all__ = ["RetryTransaction", "SQLStore"]
 
 T = TypeVar("T")
 
-_INSERT_SEND = f"INSERT INTO sends (tenant, {r.SEND_COLUMNS}) VALUES ({', '.join('?' * 13)})"
-_INSERT_MSG_ID = "INSERT INTO message_ids (tenant, message_id, send_id) VALUES (?, ?, ?)"
-_INSERT_REPLY = (
-    f"INSERT INTO replies (tenant, {r.REPLY_COLUMNS}) VALUES ({', '.join('?' * 15)})"
-    " ON CONFLICT DO NOTHING RETURNING send_id"
-)
+_SENDS = f"sends (tenant, {r.SEND_COLUMNS})"
+_MSG_IDS = "message_ids (tenant, message_id, send_id)"
+_REPLIES = f"replies (tenant, {r.REPLY_COLUMNS})"
+_NEW_ONLY = "ON CONFLICT DO NOTHING"
 
 
 class RetryTransaction(Exception):
@@ -62,10 +60,12 @@ class SQLStore(abc.ABC):
     # -- inboxes, emails, contacts -----------------------------------------------
     def save_inbox(self, tenant: str, inbox: Inbox) -> None:
         sql = (
-            f"INSERT INTO inboxes (tenant, {r.INBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            f"INSERT INTO inboxes (tenant, {r.INBOX_COLUMNS}) VALUES ({', '.join('?' * 11)})"
             " ON CONFLICT (tenant, id) DO UPDATE SET address = excluded.address,"
             " kind = excluded.kind, owner_id = excluded.owner_id, aliases = excluded.aliases,"
-            " connected_at = excluded.connected_at, disconnected_at = excluded.disconnected_at"
+            " connected_at = excluded.connected_at, disconnected_at = excluded.disconnected_at,"
+            " provider = excluded.provider, send_as = excluded.send_as,"
+            " member_ids = excluded.member_ids"
         )
         self._transact(lambda tx: tx.execute(sql, r.inbox_row(tenant, inbox)))
 
@@ -94,13 +94,15 @@ class SQLStore(abc.ABC):
         return r.email_from_row(rows[0]) if rows else None
 
     def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
-        sql = (
-            f"INSERT INTO contacts (tenant, {r.CONTACT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT (tenant, id) DO UPDATE SET emails = excluded.emails,"
+        into = f"contacts (tenant, {r.CONTACT_COLUMNS})"
+        upsert = (
+            "ON CONFLICT (tenant, id) DO UPDATE SET emails = excluded.emails,"
             " owner_id = excluded.owner_id, properties = excluded.properties"
         )
-        if contacts:
-            self._transact(lambda tx: tx.many(sql, (r.contact_row(tenant, c) for c in contacts)))
+        latest = {c.id: c for c in contacts}  # one row per id: the last one wins
+        rows = [r.contact_row(tenant, c) for c in latest.values()]
+        if rows:
+            self._transact(lambda tx: tx.bulk(into, r.CONTACT_TYPES, rows, upsert))
 
     def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
         if not contact_ids:
@@ -136,15 +138,11 @@ class SQLStore(abc.ABC):
                 if not _same_send(stored, unique[send_id]):
                     raise ConflictError(f"send {send_id!r} already exists with other content")
             new = [s for s in new if s.id not in existing]
-        inserted = tx.many(
-            _INSERT_SEND + " ON CONFLICT DO NOTHING", (r.send_row(tenant, s) for s in new)
-        )
-        if inserted != len(new):
+        rows = [r.send_row(tenant, s) for s in new]
+        if tx.bulk(_SENDS, r.SEND_TYPES, rows, _NEW_ONLY) != len(new):
             raise _NotAllNew() if fast else RetryTransaction()
-        ids = tx.many(
-            _INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (r.message_id_row(tenant, s) for s in new)
-        )
-        if ids != len(new):
+        rows = [r.message_id_row(tenant, s) for s in new]
+        if tx.bulk(_MSG_IDS, r.MESSAGE_ID_TYPES, rows, _NEW_ONLY) != len(new):
             raise ConflictError("a Message-ID of these sends already belongs to another send")
         send_counters(tx, tenant, new)
 
@@ -200,9 +198,7 @@ class SQLStore(abc.ABC):
                 raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
             send = r.send_from_row(rows[0])
             wanted = normalise_msg_id(message_id)
-            if not tx.execute(
-                _INSERT_MSG_ID + " ON CONFLICT DO NOTHING", (tenant, wanted, send_id)
-            ):
+            if not tx.bulk(_MSG_IDS, r.MESSAGE_ID_TYPES, [(tenant, wanted, send_id)], _NEW_ONLY):
                 owner = tx.query(
                     "SELECT send_id FROM message_ids WHERE tenant = ? AND message_id = ?",
                     (tenant, wanted),
@@ -237,10 +233,11 @@ class SQLStore(abc.ABC):
             order = sorted(firsts.items())  # key order: concurrent batches lock alike
             rows = [r.reply_row(tenant, replies[index]) for _, index in order]
             deltas = Deltas()
-            for (_, index), got in zip(order, tx.many_returning(_INSERT_REPLY, rows), strict=True):
-                if got is not None:
-                    fresh[index] = True
-                    deltas.add(replies[index], +1)
+            suffix = _NEW_ONLY + " RETURNING send_id, inbound_id"
+            for key in tx.bulk_returning(_REPLIES, r.REPLY_TYPES, rows, suffix):
+                index = firsts[(key[0], key[1])]
+                fresh[index] = True
+                deltas.add(replies[index], +1)
             deltas.apply(tx, tenant)
             return fresh
 

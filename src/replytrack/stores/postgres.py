@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -25,6 +25,7 @@ __all__ = ["PostgresStore"]
 
 T = TypeVar("T")
 _ATTEMPTS = 8
+_CHUNK = 20_000  # rows per bulk statement
 _MIGRATION_LOCK = 0x7265706C79  # pg_advisory_xact_lock key: "reply"
 _RETRY = (
     RetryTransaction,
@@ -55,20 +56,35 @@ class _Tx:
         self.cur.executemany(_pg(sql), rows)
         return max(self.cur.rowcount, 0)
 
-    def many_returning(
-        self, sql: str, rows: Sequence[Sequence[Any]]
-    ) -> list[tuple[Any, ...] | None]:
-        if not rows:
-            return []
-        self.cur.executemany(_pg(sql), rows, returning=True)
-        out: list[tuple[Any, ...] | None] = []
-        while True:
-            out.append(self.cur.fetchone())
-            if not self.cur.nextset():
-                return out
-
     def in_list(self, values: Collection[Any]) -> tuple[str, Any]:
         return " = ANY(?)", list(values)
+
+    def bulk(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> int:
+        count = 0
+        for _ in self._unnest(into, types, rows, suffix):
+            count += max(self.cur.rowcount, 0)
+        return count
+
+    def bulk_returning(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        for _ in self._unnest(into, types, rows, suffix):
+            out.extend(self.cur.fetchall())
+        return out
+
+    def _unnest(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> Iterator[None]:
+        """One ``INSERT ... SELECT FROM unnest(arrays)`` per chunk: a round trip each."""
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        sql = f"INSERT INTO {into} SELECT * FROM unnest({arrays}) {suffix}"
+        for start in range(0, len(rows), _CHUNK):
+            columns = [list(c) for c in zip(*rows[start : start + _CHUNK], strict=True)]
+            self.cur.execute(sql, columns)
+            yield
 
 
 @attrs.define(eq=False)

@@ -41,17 +41,24 @@ class _Tx:
     def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         return max(self.conn.executemany(sql, rows).rowcount, 0)
 
-    def many_returning(
-        self, sql: str, rows: Sequence[Sequence[Any]]
-    ) -> list[tuple[Any, ...] | None]:
-        out: list[tuple[Any, ...] | None] = []
-        for row in rows:
-            got = self.conn.execute(sql, row).fetchall()
-            out.append(got[0] if got else None)
-        return out
-
     def in_list(self, values: Collection[Any]) -> tuple[str, Any]:
         return " IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+
+    def bulk(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> int:
+        return self.many(
+            f"INSERT INTO {into} VALUES ({', '.join('?' * len(types))}) {suffix}", rows
+        )
+
+    def bulk_returning(
+        self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
+    ) -> list[tuple[Any, ...]]:
+        sql = f"INSERT INTO {into} VALUES ({', '.join('?' * len(types))}) {suffix}"
+        out = []
+        for row in rows:  # in-process: a statement per row costs microseconds
+            out.extend(self.conn.execute(sql, row).fetchall())
+        return out
 
 
 @attrs.define(eq=False)
