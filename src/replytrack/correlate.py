@@ -213,7 +213,7 @@ def _pick(
             hits.append((MatchStrategy.MESSAGE_ID, msg_id, by_msg[msg_id]))
     if not hits:
         return None
-    hits.sort(key=lambda hit: hit[0] is not MatchStrategy.TOKEN)  # stable: thread order kept
-    strategy, msg_id, send = hits[0]
-    others = tuple(dict.fromkeys(s.id for _, _, s in hits[1:] if s.id != send.id))
+    best = next((hit for hit in hits if hit[0] is MatchStrategy.TOKEN), hits[0])
+    strategy, msg_id, send = best
+    others = tuple(dict.fromkeys(s.id for _, _, s in hits if s.id != send.id))
     return Match(send=send, strategy=strategy, matched_id=msg_id, candidates=others)

@@ -133,9 +133,13 @@ def thread_ids(in_reply_to: Iterable[str], references: Iterable[str]) -> list[st
     In-Reply-To names the message answered; References lists ancestors oldest
     first, so it is read newest first. At most MAX_THREAD_IDS ids are returned.
     """
-    ordered = parse_msg_ids(list(in_reply_to))
+    parents = list(in_reply_to)
+    ancestors = list(references)
+    ordered = parse_msg_ids(parents)
+    if ancestors == parents:  # a first reply: both headers name the one message answered
+        return ordered[:MAX_THREAD_IDS]
     seen = set(ordered)
-    for msg_id in reversed(parse_msg_ids(list(references))):
+    for msg_id in reversed(parse_msg_ids(ancestors)):
         if msg_id not in seen:
             seen.add(msg_id)
             ordered.append(msg_id)

@@ -266,11 +266,13 @@ def _find_values(block: bytes, lower: bytes, name: str) -> list[str]:
         end = block.find(b"\n", start)
         while end >= 0 and block[end + 1 : end + 2] in (b" ", b"\t"):
             end = block.find(b"\n", end + 1)
-        value = block[start : end if end >= 0 else len(block)]
-        values.append(
-            value.replace(b"\r", b"").replace(b"\n", b"").decode("utf-8", "replace").strip()
-        )
-        position = lower.find(key, end if end >= 0 else len(block))
+        if end < 0:
+            end = len(block)
+        value = block[start:end]
+        if b"\n" in value:  # folded: unfold by dropping the line breaks, keeping the white space
+            value = value.replace(b"\r\n", b"").replace(b"\n", b"")
+        values.append(value.decode("utf-8", "replace").strip())
+        position = lower.find(key, end)
     return values
 
 
