@@ -3,22 +3,20 @@
 A send's Message-ID is ``<rt1.{send_id}.{mac}@{domain}>``:
 
 * ``send_id`` is time-sortable (48-bit millisecond time, then 80 random bits,
-  lower-case Crockford base32), so ids reach a database index in order;
+  lower-case hex), so ids reach a database index in order;
 * ``mac`` is HMAC-SHA256 of the tenant and send id under the installation
-  secret, truncated to 80 bits: a token verifies without a lookup, and a forged,
-  altered or other tenant's token never does.
+  secret, truncated to 80 bits (hex): a token verifies without a lookup, and a
+  forged, altered or other tenant's token never does.
 
 Everything here is lower-case, so a mail system that folds case does not break it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
 import time
-from base64 import b32encode
 from collections.abc import Iterable
 
 from replytrack.errors import ConfigurationError
@@ -36,20 +34,14 @@ __all__ = [
 MIN_SECRET_BYTES = 32
 MAX_THREAD_IDS = 500  # References longer than this are truncated to their newest ids
 _PREFIX = "rt1."
-_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-_B32_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD)
-_SEND_ID_LEN = 26
-_MAC_LEN = 16
-
-
-def _b32(data: bytes) -> str:
-    return b32encode(data).decode("ascii").rstrip("=").translate(_B32_TO_CROCKFORD)
+_SEND_ID_LEN = 32  # 12 hex digits of milliseconds, 20 of randomness
+_MAC_LEN = 20  # 80 bits
 
 
 def new_send_id(now_ms: int | None = None) -> str:
-    """A new time-sortable send id: 10 characters of time, 16 of randomness."""
+    """A new time-sortable send id: 12 hex digits of time, 20 of randomness."""
     millis = int(time.time() * 1000) if now_ms is None else now_ms
-    return _b32(millis.to_bytes(6, "big") + os.urandom(10))[:_SEND_ID_LEN]
+    return (millis.to_bytes(6, "big") + os.urandom(10)).hex()
 
 
 class TokenSigner:
@@ -76,7 +68,7 @@ class TokenSigner:
 
     def mac(self, send_id: str) -> str:
         message = b"replytrack-send\0" + self.tenant.encode() + b"\0" + send_id.encode()
-        return _b32(hmac.new(self._key, message, hashlib.sha256).digest()[:10])
+        return hmac.digest(self._key, message, "sha256")[:10].hex()
 
     def message_id(self, send_id: str) -> str:
         """The Message-ID header value for a send, angle brackets included."""

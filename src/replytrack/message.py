@@ -120,7 +120,8 @@ class RawMessage:
         key = name.lower()
         values = self._cache.get(key)
         if values is None:
-            if key.encode("ascii", "replace") in self.field_names:
+            present = self._present if self._present is not None else self.field_names
+            if key.encode("ascii", "replace") in present:
                 values = _find_values(self._block, self._lower, key)
             else:
                 values = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import attrs
 
@@ -51,7 +51,7 @@ class SQLStore(abc.ABC):
     def close(self) -> None:
         """Close the connection."""
 
-    def __enter__(self: T) -> T:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
