@@ -11,28 +11,20 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from replytrack import Contact, Inbox, MarketingEmail, MboxSource, MemoryStore, ReplyTo, Tracker
+from replytrack import Contact, Inbox, MarketingEmail, MboxSource, ReplyTo, Tracker
+from replytrack.stores import open_store
 
 HERE = Path(__file__).parent
 CONNECTED = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def open_default_store(url: str | None, folder: str) -> object:
-    """The store named by ``url``, else a SQLite file (MemoryStore if SQLite is unavailable)."""
-    try:
-        from replytrack.stores import open_store  # type: ignore[attr-defined]
-    except ImportError:
-        return MemoryStore()
-    return open_store(url or f"sqlite:///{folder}/replytrack.sqlite3")
-
-
 def main(url: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = open_default_store(url, folder)
+        store = open_store(url or f"sqlite:///{folder}/replytrack.sqlite3")
         tracker = Tracker(
             store, secret=b"example-secret-change-me-32-bytes!!", domain="mail.example.com"
-        )  # type: ignore[arg-type]
+        )
         tracker.connect_inbox(
             Inbox(id="sales", address="sales@example.com"), connected_at=CONNECTED
         )
