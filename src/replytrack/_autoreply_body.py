@@ -1,6 +1,6 @@
 """Body phrases for :mod:`replytrack.autoreply`: the tables, their scoring, return dates.
 
-The text comes from :func:`replytrack._autoreply_mime.read_text` (a bounded read of
+The text comes from :meth:`replytrack.message.RawMessage.body_text` (a bounded read of
 the first text part) and, for auto-reply phrases, only its new text above the quote.
 """
 

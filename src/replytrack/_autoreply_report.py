@@ -9,7 +9,6 @@ returned original (often the largest part) is never looked at.
 
 from __future__ import annotations
 
-from replytrack._autoreply_mime import body_prefix
 from replytrack._autoreply_tables import Subtype
 from replytrack.message import RawMessage
 from replytrack.models import MessageKind
@@ -34,10 +33,10 @@ _REJECTING_DISPOSITIONS = ("deleted", "denied", "failed", "rejected")
 
 def read_report(msg: RawMessage, *, top_level: bool) -> Finding | None:
     """What the first report part in the body of ``msg`` says, or None when there is none."""
-    lower = body_prefix(msg, _FIRST_WINDOW).lower()  # the report part is nearly always here
+    lower = msg.body_head(_FIRST_WINDOW).lower()  # the report part is nearly always here
     found = _find_part(lower)
     if found is None and len(lower) == _FIRST_WINDOW:
-        lower = body_prefix(msg, REPORT_LIMIT).lower()
+        lower = msg.body_head(REPORT_LIMIT).lower()
         found = _find_part(lower)
     if found is None:
         return None

@@ -35,42 +35,50 @@ def content_type(value: str | None) -> tuple[str, dict[str, str]]:
     return media.strip().lower() or "text/plain", params
 
 
-def first_text(msg: RawMessage, limit: int, depth: int = 0) -> TextPart | None:
+def first_text(msg: RawMessage, limit: int) -> TextPart | None:
     """("plain" or "html", text) of the first text part; ("plain", "") when there is none.
 
-    None means the structure is beyond this walker: use the stdlib parser.
+    None means the structure is beyond this walker: use the stdlib parser. The
+    walk reads the raw bytes in place, by offsets: no part is copied until decoded.
     """
-    media, params = content_type(msg.get("content-type"))
+    fields = {name: msg.get(name) or "" for name in _PART_FIELDS}
+    return _first(fields, msg.raw, msg.body_offset, len(msg.raw), limit, 0)
+
+
+_PART_FIELDS = ("content-type", "content-transfer-encoding", "content-disposition")
+
+
+def _first(
+    fields: dict[str, str], buf: bytes, start: int, end: int, limit: int, depth: int
+) -> TextPart | None:
+    media, params = content_type(fields["content-type"])
     if media.startswith("multipart/"):
         boundary = params.get("boundary")
         if not boundary or depth >= _MAX_DEPTH or any(k.endswith("*") for k in params):
             return None
-        return _first_in_multipart(msg.body, boundary.encode("latin-1", "replace"), limit, depth)
+        delimiter = b"--" + boundary.encode("latin-1", "replace")
+        return _first_in_multipart(buf, start, end, delimiter, limit, depth)
     if media in ("text/plain", "text/html"):
-        return media[5:], _decode(msg, params.get("charset"), limit)
+        data = buf[start : min(end, start + limit)]
+        return media[5:], _decode(data, fields["content-transfer-encoding"], params.get("charset"))
     return "plain", ""
 
 
-def _first_in_multipart(body: bytes, boundary: bytes, limit: int, depth: int) -> TextPart | None:
-    from replytrack.message import RawMessage  # here: message imports this module
-
-    delimiter = b"--" + boundary
-    position = body.find(delimiter)
+def _first_in_multipart(
+    buf: bytes, start: int, end: int, delimiter: bytes, limit: int, depth: int
+) -> TextPart | None:
+    position = buf.find(delimiter, start, end)
     html: TextPart | None = None
     while position >= 0:
         after = position + len(delimiter)
-        if body[after : after + 2] == b"--":  # the closing delimiter
+        if buf[after : after + 2] == b"--":  # the closing delimiter
             break
-        start = body.find(b"\n", after) + 1
-        following = body.find(b"\n" + delimiter, start)
-        end = following if following >= 0 else len(body)
-        chunk = body[start:end]
-        if chunk[:1] in (b"\n", b"\r"):  # a part without headers is text/plain
-            chunk = b"Content-Type: text/plain\r\n" + chunk
-        part = RawMessage(chunk)
-        disposition = (part.get("content-disposition") or "").lower()
-        if not disposition.startswith("attachment"):
-            found = first_text(part, limit, depth + 1)
+        part_start = buf.find(b"\n", after, end) + 1
+        following = buf.find(b"\n" + delimiter, part_start, end)
+        part_end = following if following >= 0 else end
+        fields, content_start = _part_fields(buf, part_start, part_end)
+        if not fields["content-disposition"].lower().startswith("attachment"):
+            found = _first(fields, buf, content_start, part_end, limit, depth + 1)
             if found is None:
                 return None
             if found[0] == "plain" and found[1]:
@@ -81,9 +89,31 @@ def _first_in_multipart(body: bytes, boundary: bytes, limit: int, depth: int) ->
     return html or ("plain", "")
 
 
-def _decode(part: RawMessage, charset: str | None, limit: int) -> str:
-    data = part.body[:limit]
-    encoding = (part.get("content-transfer-encoding") or "").strip().lower()
+def _part_fields(buf: bytes, start: int, end: int) -> tuple[dict[str, str], int]:
+    """The fields the walker needs from a body part's few header lines, and where content starts."""
+    fields = dict.fromkeys(_PART_FIELDS, "")
+    if buf[start : start + 1] in (b"\n", b"\r"):  # no header lines: text/plain by default
+        return fields, start + (2 if buf[start : start + 2] == b"\r\n" else 1)
+    lf = buf.find(b"\n\n", start, end)
+    crlf = buf.find(b"\n\r\n", start, lf if lf >= 0 else end)
+    ends = [(i, i + 2) for i in (lf,) if i >= 0] + [(i, i + 3) for i in (crlf,) if i >= 0]
+    header_end, content_start = min(ends) if ends else (end, end)
+    name = ""
+    for line in buf[start:header_end].decode("latin-1").splitlines():
+        if line[:1] in (" ", "\t") and name:
+            fields[name] += " " + line.strip()
+            continue
+        key, _, value = line.partition(":")
+        name = key.strip().lower()
+        if name in fields:
+            fields[name] = value.strip()
+        else:
+            name = ""
+    return fields, content_start
+
+
+def _decode(data: bytes, transfer_encoding: str, charset: str | None) -> str:
+    encoding = transfer_encoding.strip().lower()
     if encoding == "base64":
         compact = b"".join(data.split())
         data = binascii.a2b_base64(compact[: len(compact) - len(compact) % 4])
@@ -91,5 +121,5 @@ def _decode(part: RawMessage, charset: str | None, limit: int) -> str:
         data = binascii.a2b_qp(data)
     try:
         return data.decode(charset or "utf-8", "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # unknown charset, or a name no codec can hold
         return data.decode("utf-8", "replace")

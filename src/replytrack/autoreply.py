@@ -29,12 +29,13 @@ import attrs
 
 from replytrack import _autoreply_body as body
 from replytrack import _autoreply_tables as tables
-from replytrack._autoreply_mime import read_text
 from replytrack._autoreply_report import read_report
 from replytrack._autoreply_tables import Subtype
 from replytrack.message import RawMessage, decode_words
 from replytrack.models import MessageKind
 from replytrack.quotes import new_text
+
+BODY_LIMIT = 16 * 1024  # a reply's first text part starts well within this
 
 __all__ = ["MessageKind", "Subtype", "Verdict", "classify"]
 
@@ -184,7 +185,7 @@ class _Facts:
 
     @_lazy
     def parsed_text(self) -> str:
-        return read_text(self.msg)
+        return self.msg.body_text(BODY_LIMIT)
 
 
 def _verdict(

@@ -193,7 +193,7 @@ class Correlator:
 
 def _returned_ids(msg: RawMessage) -> list[str]:
     """Threading ids of the original message a bounce or auto-reply returns in its body."""
-    body = msg.body[:_RETURNED_HEADER_SCAN]
+    body = msg.body_head(_RETURNED_HEADER_SCAN)
     values: list[str] = []
     for line in body.splitlines():
         lowered = line.lstrip(b"> \t").lower()

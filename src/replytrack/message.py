@@ -176,6 +176,15 @@ class RawMessage:
             return None
         return parsed if parsed.tzinfo else None
 
+    def body_head(self, limit: int) -> bytes:
+        """The first ``limit`` bytes of the body, without copying the rest of the message."""
+        return self.raw[self._body : self._body + limit]
+
+    @property
+    def body_offset(self) -> int:
+        """Where the body starts in ``raw``: read it in place instead of copying ``body``."""
+        return self._body
+
     @property
     def body(self) -> bytes:
         """The raw body bytes after the header block."""
@@ -187,7 +196,7 @@ class RawMessage:
         digest = hashlib.sha256()
         for name in ("from", "date", "subject"):
             digest.update((self.get(name) or "").encode("utf-8", "surrogatepass") + b"\0")
-        digest.update(self.body)
+        digest.update(memoryview(self.raw)[self._body :])
         return "sha256:" + digest.hexdigest()[:32]
 
     def parsed(self) -> email.message.Message:
