@@ -35,8 +35,6 @@ from replytrack.message import RawMessage, decode_words
 from replytrack.models import MessageKind
 from replytrack.quotes import new_text
 
-BODY_LIMIT = 16 * 1024  # a reply's first text part starts well within this
-
 __all__ = ["MessageKind", "Subtype", "Verdict", "classify"]
 
 _SUBJECT_LIMIT = 2048
@@ -185,7 +183,7 @@ class _Facts:
 
     @_lazy
     def parsed_text(self) -> str:
-        return self.msg.body_text(BODY_LIMIT)
+        return self.msg.body_text()
 
 
 def _verdict(

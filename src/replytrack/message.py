@@ -26,6 +26,9 @@ from replytrack.errors import MalformedMessageError
 
 __all__ = ["RawMessage", "decode_words", "normalise_address"]
 
+# Bytes of the first text part read for rules and snippets; every caller shares this
+# default, so the part is decoded once per message.
+TEXT_LIMIT = 16 * 1024
 _MAX_HEADER_BLOCK = 1 << 20  # headers beyond 1 MiB are not headers: an attack or a bug
 # A field name (printable ASCII but the colon) at the start of a line; continuation lines
 # start with white space and never match.
@@ -205,7 +208,7 @@ class RawMessage:
             self._parsed = email.message_from_bytes(self.raw, policy=compat32)
         return self._parsed
 
-    def body_text(self, limit: int = 64 * 1024) -> str:
+    def body_text(self, limit: int = TEXT_LIMIT) -> str:
         """The first text/plain part (or text/html with tags dropped), at most ``limit`` bytes.
 
         Read by walking MIME boundaries up to that part; the stdlib parser is the

@@ -17,6 +17,7 @@ from replytrack.stores.sqlite import SQLiteStore
 from replytrack.testing import make_reply
 
 if TYPE_CHECKING:
+    from multiprocessing.synchronize import Barrier as BarrierType
     from multiprocessing.synchronize import Event as EventType
 
     from replytrack.stores.postgres import PostgresStore
@@ -97,10 +98,10 @@ def ingest(url: str, messages: list[bytes], batch_size: int) -> dict[str, int]:
 
 
 def ingest_worker(
-    url: str, messages: list[bytes], start: EventType, out: str, batch_size: int
+    url: str, messages: list[bytes], start: BarrierType, out: str, batch_size: int
 ) -> None:
-    """Child process: wait for the start signal, ingest, write the outcome counts to ``out``."""
-    start.wait(30)
+    """Child process: wait until every child is ready, ingest, write the outcome counts."""
+    start.wait(60)
     Path(out).write_text(json.dumps(ingest(url, messages, batch_size)))
 
 

@@ -21,15 +21,14 @@ def test_two_processes_ingesting_the_same_messages_at_once_count_each_reply_once
     store_url: str, tmp_path: Path
 ) -> None:
     messages = seed(store_url, COUNT)
-    start = SPAWN.Event()
+    start = SPAWN.Barrier(2)  # both children ingest from the same moment
     outs = [tmp_path / f"out{n}.json" for n in range(2)]
     children = [
-        SPAWN.Process(target=ingest_worker, args=(store_url, messages, start, str(out), 40))
+        SPAWN.Process(target=ingest_worker, args=(store_url, messages, start, str(out), 20))
         for out in outs
     ]
     for child in children:
         child.start()
-    start.set()
     for child in children:
         child.join(60)
     assert [c.exitcode for c in children] == [0, 0]

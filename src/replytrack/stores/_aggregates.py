@@ -22,7 +22,13 @@ from replytrack.models import DeliveryStatus, MatchStrategy, MessageKind, Reply,
 from replytrack.reports import ContactProperties, EmailReport, is_hard_bounce
 from replytrack.stores._rows import from_micros, micros
 
-__all__ = ["Deltas", "Tx", "read_contact", "read_report", "send_counters"]
+__all__ = ["Deltas", "DuplicateKey", "Tx", "read_contact", "read_report", "send_counters"]
+
+
+class DuplicateKey(Exception):
+    """A plain :meth:`Tx.bulk` insert (no ON CONFLICT clause) hit a unique key;
+    the transaction is spoilt and must be rolled back."""
+
 
 _HUMAN = MessageKind.HUMAN.value
 
@@ -47,7 +53,8 @@ class Tx(Protocol):
         self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
     ) -> int:
         """Insert ``rows`` into ``into`` ("table (col, ...)") followed by ``suffix`` (an
-        ON CONFLICT clause); the number inserted. ``types``: the PostgreSQL column types."""
+        ON CONFLICT clause); the number inserted. ``types``: the PostgreSQL column types.
+        Without a suffix, a duplicate key raises :class:`DuplicateKey`."""
         ...
 
     def bulk_returning(

@@ -20,7 +20,14 @@ from replytrack.headers import normalise_msg_id
 from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
 from replytrack.reports import ContactProperties, EmailReport, newest_first
 from replytrack.stores import _rows as r
-from replytrack.stores._aggregates import Deltas, Tx, read_contact, read_report, send_counters
+from replytrack.stores._aggregates import (
+    Deltas,
+    DuplicateKey,
+    Tx,
+    read_contact,
+    read_report,
+    send_counters,
+)
 
 __all__ = ["RetryTransaction", "SQLStore"]
 
@@ -120,7 +127,8 @@ class SQLStore(abc.ABC):
     def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
         unique: dict[str, Send] = {}
         for send in sends:
-            if not _same_send(unique.setdefault(send.id, send), send):
+            known = unique.setdefault(send.id, send)
+            if known is not send and not _same_send(known, send):
                 raise ConflictError(f"send {send.id!r} appears twice with other content")
         if not unique:
             return
@@ -138,9 +146,18 @@ class SQLStore(abc.ABC):
                 if not _same_send(stored, unique[send_id]):
                     raise ConflictError(f"send {send_id!r} already exists with other content")
             new = [s for s in new if s.id not in existing]
+        if fast:  # plain inserts, cheaper than ON CONFLICT; the keys still decide
+            try:
+                tx.bulk(_SENDS, r.SEND_TYPES, [r.send_row(tenant, s) for s in new], "")
+                rows = [r.message_id_row(tenant, s) for s in new]
+                tx.bulk(_MSG_IDS, r.MESSAGE_ID_TYPES, rows, "")
+            except DuplicateKey:
+                raise _NotAllNew() from None
+            send_counters(tx, tenant, new)
+            return
         rows = [r.send_row(tenant, s) for s in new]
         if tx.bulk(_SENDS, r.SEND_TYPES, rows, _NEW_ONLY) != len(new):
-            raise _NotAllNew() if fast else RetryTransaction()
+            raise RetryTransaction()
         rows = [r.message_id_row(tenant, s) for s in new]
         if tx.bulk(_MSG_IDS, r.MESSAGE_ID_TYPES, rows, _NEW_ONLY) != len(new):
             raise ConflictError("a Message-ID of these sends already belongs to another send")

@@ -1,9 +1,10 @@
 """PostgresStore: for many inboxes, tenants and workers (``pip install 'replytrack[postgres]'``).
 
 psycopg 3, one connection per store. Batches cost few round trips: lookups
-pass every id in one array (``= ANY(%s)``), inserts and upserts go through
-``executemany`` in pipeline mode (all rows sent before reading any result).
-Writers that deadlock or race on the same keys are retried whole.
+pass every id in one array (``= ANY(%b)``), and the rows a batch inserts or
+upserts in a table go in one ``INSERT ... SELECT FROM unnest(arrays)``, the
+arrays sent in binary. Writers that deadlock or race on the same keys are
+retried whole.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import psycopg
 import psycopg.errors
 
 from replytrack.errors import StoreConnectionError, StoreError
+from replytrack.stores._aggregates import DuplicateKey
 from replytrack.stores._schema import SCHEMA_VERSION, VERSION_TABLE, check_version, statements
 from replytrack.stores._sql import RetryTransaction, SQLStore
 
@@ -57,7 +59,7 @@ class _Tx:
         return max(self.cur.rowcount, 0)
 
     def in_list(self, values: Collection[Any]) -> tuple[str, Any]:
-        return " = ANY(?)", list(values)
+        return " = ANY(%b)", list(values)  # binary array: no text escaping
 
     def bulk(
         self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
@@ -79,11 +81,14 @@ class _Tx:
         self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
     ) -> Iterator[None]:
         """One ``INSERT ... SELECT FROM unnest(arrays)`` per chunk: a round trip each."""
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        arrays = ", ".join(f"%b::{t}[]" for t in types)  # binary: no text escaping
         sql = f"INSERT INTO {into} SELECT * FROM unnest({arrays}) {suffix}"
         for start in range(0, len(rows), _CHUNK):
             columns = [list(c) for c in zip(*rows[start : start + _CHUNK], strict=True)]
-            self.cur.execute(sql, columns)
+            try:
+                self.cur.execute(sql, columns)
+            except psycopg.errors.UniqueViolation as exc:
+                raise DuplicateKey(str(exc)) from exc
             yield
 
 

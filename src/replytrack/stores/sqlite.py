@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import attrs
 
 from replytrack.errors import StoreConnectionError, StoreError
+from replytrack.stores._aggregates import DuplicateKey
 from replytrack.stores._schema import SCHEMA_VERSION, VERSION_TABLE, check_version, statements
 from replytrack.stores._sql import RetryTransaction, SQLStore
 
@@ -47,9 +48,13 @@ class _Tx:
     def bulk(
         self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
     ) -> int:
-        return self.many(
-            f"INSERT INTO {into} VALUES ({', '.join('?' * len(types))}) {suffix}", rows
-        )
+        sql = f"INSERT INTO {into} VALUES ({', '.join('?' * len(types))}) {suffix}"
+        try:
+            return self.many(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" not in str(exc):
+                raise
+            raise DuplicateKey(str(exc)) from exc
 
     def bulk_returning(
         self, into: str, types: Sequence[str], rows: Sequence[Sequence[Any]], suffix: str
