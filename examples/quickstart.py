@@ -78,9 +78,7 @@ def main(url: str | None = None) -> None:
         print(
             f"bob: replied={bob.replied} emails_replied={bob.emails_replied} last={bob.last_reply_at}"
         )
-        close = getattr(store, "close", None)
-        if callable(close):
-            close()
+        store.close()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ EXPECTED = [
     "ReplyToMode",
     "ReplytrackError",
     "Resolution",
+    "SQLiteStore",
     "SchemaVersionError",
     "Send",
     "SendPlan",
@@ -56,6 +57,7 @@ EXPECTED = [
     "Verdict",
     "__version__",
     "classify",
+    "open_store",
 ]
 
 

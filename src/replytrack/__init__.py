@@ -45,7 +45,8 @@ from replytrack.replyto import (
 )
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry
 from replytrack.sources import MaildirSource, MboxSource, MemorySource
-from replytrack.stores import MemoryStore
+from replytrack.stores import MemoryStore, open_store
+from replytrack.stores.sqlite import SQLiteStore
 from replytrack.tracker import Tracker
 
 try:
@@ -87,6 +88,7 @@ __all__ = [
     "ReplyToMode",
     "ReplytrackError",
     "Resolution",
+    "SQLiteStore",
     "SchemaVersionError",
     "Send",
     "SendPlan",
@@ -105,4 +107,5 @@ __all__ = [
     "Verdict",
     "__version__",
     "classify",
+    "open_store",
 ]

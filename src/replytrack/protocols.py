@@ -113,6 +113,9 @@ class Store(Protocol):
     def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
         """Remember where a source's sync stopped (after its replies are stored)."""
 
+    def close(self) -> None:
+        """Release connections and files; the store is not used afterwards."""
+
 
 @attrs.frozen(kw_only=True)
 class SourceMessage:

@@ -189,6 +189,9 @@ class MemoryStore:
     def get_cursor(self, tenant: str, source_key: str) -> str | None:
         return self._t(tenant).cursors.get(source_key)
 
+    def close(self) -> None:
+        """Nothing to release: the records live as long as the object."""
+
     def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
         with self._lock:
             self._t(tenant).cursors[source_key] = cursor

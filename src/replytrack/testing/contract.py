@@ -200,7 +200,39 @@ class StoreContract:
         assert stored.sent_at == T0
         assert stored.sent_at.utcoffset() is not None
 
-    # -- replies -----------------------------------------------------------------
+    def test_a_provider_message_id_owned_by_another_send_is_refused(self, store: Store) -> None:
+        first, second = make_send(sent_at=T0), make_send(sent_at=T0)
+        store.add_sends(TENANT, [first, second])
+        store.set_provider_message_id(TENANT, first.id, "<esp-1@esp.example>")
+        with pytest.raises(ConflictError):
+            store.set_provider_message_id(TENANT, second.id, "<esp-1@esp.example>")
+        assert store.get_sends(TENANT, [second.id])[second.id].provider_message_id is None
+        assert (
+            store.find_sends_by_message_id(TENANT, ["esp-1@esp.example"])["esp-1@esp.example"].id
+            == first.id
+        )
+
+    def test_recording_a_new_provider_message_id_retires_the_old_one(self, store: Store) -> None:
+        send = make_send(sent_at=T0)
+        store.add_sends(TENANT, [send])
+        store.set_provider_message_id(TENANT, send.id, "<old@esp.example>")
+        store.set_provider_message_id(TENANT, send.id, "<new@esp.example>")
+        found = store.find_sends_by_message_id(TENANT, ["old@esp.example", "new@esp.example"])
+        assert list(found) == ["new@esp.example"]
+
+    def test_two_sends_with_one_message_id_in_a_batch_are_refused_whole(self, store: Store) -> None:
+        first = make_send(sent_at=T0, message_id="<dup@mail.example.com>")
+        second = make_send(sent_at=T0, message_id="<dup@mail.example.com>")
+        with pytest.raises(ConflictError):
+            store.add_sends(TENANT, [first, second])
+        assert store.get_sends(TENANT, [first.id, second.id]) == {}
+
+    def test_empty_batches_are_accepted_and_change_nothing(self, store: Store) -> None:
+        store.add_sends(TENANT, [])
+        assert store.add_replies(TENANT, []) == []
+        assert store.list_replies(TENANT, kinds=[]) == []
+        assert store.report(TENANT).sent == 0
+
     def test_add_replies_reports_which_records_were_new(self, store: Store) -> None:
         send = make_send(sent_at=T0)
         store.add_sends(TENANT, [send])
@@ -301,6 +333,27 @@ class StoreContract:
         overall = store.report(TENANT)
         assert overall == compute_report(None, sends, records)
         assert (overall.sent, overall.repliers) == (8, 3)
+
+    def test_a_hard_bounce_on_a_send_marked_bounced_counts_once(self, store: Store) -> None:
+        send = attrs.evolve(make_send(sent_at=T0), delivery=DeliveryStatus.BOUNCED)
+        store.add_sends(TENANT, [send])
+        store.add_replies(TENANT, [reply_to(send, "b@x", kind=MessageKind.BOUNCE, subtype="hard")])
+        report = store.report(TENANT)
+        assert (report.bounced, report.delivered) == (1, 0)
+
+    def test_reclassifying_replies_moves_the_contacts_last_reply_and_can_clear_it(
+        self, store: Store
+    ) -> None:
+        send = make_send(sent_at=T0, contact_id="c9")
+        store.add_sends(TENANT, [send])
+        early, late = reply_to(send, "early@x", hours=1), reply_to(send, "late@x", hours=5)
+        store.add_replies(TENANT, [early, late])
+        store.set_reply_kind(TENANT, late.key, MessageKind.AUTO_REPLY, "out_of_office")
+        assert store.contact_properties(TENANT, "c9").last_reply_at == early.received_at
+        store.set_reply_kind(TENANT, early.key, MessageKind.BULK, None)
+        props = store.contact_properties(TENANT, "c9")
+        assert (props.replied, props.first_reply_at, props.last_reply_at) == (False, None, None)
+        assert store.report(TENANT).repliers == 0
 
     def test_the_report_of_an_email_without_sends_is_all_zero(self, store: Store) -> None:
         report = store.report(TENANT, "nothing")

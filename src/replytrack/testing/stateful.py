@@ -7,7 +7,7 @@ Usage in a test module::
     TestMyStoreMachine = store_state_machine(lambda: MyStore(...)).TestCase
 
 The factory is called once per Hypothesis example and must return an empty
-store; if the store has a ``close()`` method it is called at teardown.
+store; its ``close()`` is called at teardown.
 """
 
 from __future__ import annotations
@@ -48,9 +48,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             self.counter = 0
 
         def teardown(self) -> None:
-            close = getattr(self.store, "close", None)
-            if callable(close):
-                close()
+            self.store.close()
 
         @rule(
             tenant=st.sampled_from(TENANTS),
