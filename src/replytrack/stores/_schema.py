@@ -18,9 +18,21 @@ adjacent in every index, and PostgreSQL can partition or distribute by it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from replytrack.errors import SchemaVersionError
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "VERSION_TABLE", "check_version", "statements"]
+if TYPE_CHECKING:
+    from replytrack.stores._aggregates import Tx
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "VERSION_TABLE",
+    "check_version",
+    "migrate",
+    "statements",
+]
 
 VERSION_TABLE = "replytrack_schema"
 
@@ -100,3 +112,19 @@ def check_version(found: int, where: str) -> None:
             "which this replytrack understands; upgrade replytrack to open it "
             "(the database was left untouched)"
         )
+
+
+def migrate(tx: Tx, found: int, where: str, *, sqlite: bool) -> None:
+    """Take the database from version ``found`` to :data:`SCHEMA_VERSION` in ``tx``.
+
+    A newer database raises SchemaVersionError before anything is written.
+    """
+    check_version(found, where)
+    if found == SCHEMA_VERSION:
+        return
+    if found == 0:
+        tx.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
+        tx.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
+    for sql in statements(found, sqlite=sqlite):
+        tx.execute(sql)
+    tx.execute(f"UPDATE {VERSION_TABLE} SET version = ?", (SCHEMA_VERSION,))

@@ -20,7 +20,7 @@ import psycopg.errors
 
 from replytrack.errors import StoreConnectionError, StoreError
 from replytrack.stores._aggregates import DuplicateKey
-from replytrack.stores._schema import SCHEMA_VERSION, VERSION_TABLE, check_version, statements
+from replytrack.stores._schema import VERSION_TABLE, migrate
 from replytrack.stores._sql import RetryTransaction, SQLStore
 
 __all__ = ["PostgresStore"]
@@ -129,15 +129,7 @@ class PostgresStore(SQLStore):
         if tx.query("SELECT to_regclass(?)", (VERSION_TABLE,))[0][0] is not None:
             rows = tx.query(f"SELECT version FROM {VERSION_TABLE}")
             found = int(rows[0][0]) if rows else 0
-        check_version(found, f"PostgreSQL database {self._conn.info.dbname!r}")
-        if found == SCHEMA_VERSION:
-            return
-        if found == 0:
-            tx.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
-            tx.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
-        for sql in statements(found, sqlite=False):
-            tx.execute(sql)
-        tx.execute(f"UPDATE {VERSION_TABLE} SET version = ?", (SCHEMA_VERSION,))
+        migrate(tx, found, f"PostgreSQL database {self._conn.info.dbname!r}", sqlite=False)
 
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""

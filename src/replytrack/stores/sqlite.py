@@ -19,7 +19,7 @@ import attrs
 
 from replytrack.errors import StoreConnectionError, StoreError
 from replytrack.stores._aggregates import DuplicateKey
-from replytrack.stores._schema import SCHEMA_VERSION, VERSION_TABLE, check_version, statements
+from replytrack.stores._schema import VERSION_TABLE, check_version, migrate
 from replytrack.stores._sql import RetryTransaction, SQLStore
 
 __all__ = ["SQLiteStore"]
@@ -104,16 +104,7 @@ class SQLiteStore(SQLStore):
         self._transact(self._migrate)
 
     def _migrate(self, tx: _Tx) -> None:
-        found = _read_version(tx)
-        check_version(found, str(self.path))
-        if found == SCHEMA_VERSION:
-            return
-        if found == 0:
-            tx.execute(f"CREATE TABLE {VERSION_TABLE} (version INTEGER NOT NULL)")
-            tx.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (0)")
-        for sql in statements(found, sqlite=True):
-            tx.execute(sql)
-        tx.execute(f"UPDATE {VERSION_TABLE} SET version = ?", (SCHEMA_VERSION,))
+        migrate(tx, _read_version(tx), str(self.path), sqlite=True)
 
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
