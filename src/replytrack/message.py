@@ -79,6 +79,7 @@ class RawMessage:
         "_lower",
         "_parsed",
         "_present",
+        "_subject",
         "_texts",
         "header_block",
         "raw",
@@ -110,6 +111,7 @@ class RawMessage:
         self._from: str | None = None
         self._present: frozenset[bytes] | None = None
         self._texts: dict[int, str] = {}
+        self._subject: str | None = None
         if not _looks_like_field(self.header_block) and not self.names():
             raise MalformedMessageError("no header fields found before the first empty line")
 
@@ -157,8 +159,10 @@ class RawMessage:
 
     @property
     def subject(self) -> str:
-        """The decoded Subject."""
-        return " ".join(self.text("subject").split())
+        """The decoded Subject, white space folded; decoded once."""
+        if self._subject is None:
+            self._subject = " ".join(self.text("subject").split())
+        return self._subject
 
     @property
     def from_address(self) -> str:
