@@ -21,7 +21,9 @@ where. Parses are cached, so calling it once per recipient stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import re
 import string
 import warnings
@@ -149,9 +151,16 @@ def _flanker() -> Any:
 
     flanker imports the stdlib ``cgi`` and ``imghdr`` modules, deprecated since
     Python 3.11; their warnings are silenced here so that ``filterwarnings =
-    error`` test suites downstream keep working.
+    error`` test suites downstream keep working. The first import in a new
+    environment also builds flanker's parser tables, and PLY prints grammar
+    notes while it does: an import has nothing to say, so its output is dropped.
     """
-    with warnings.catch_warnings():
+    quiet = io.StringIO()
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stderr(quiet),
+        contextlib.redirect_stdout(quiet),
+    ):
         warnings.filterwarnings("ignore", r"'\w+' is deprecated", DeprecationWarning)
         from flanker.addresslib import address
 
