@@ -51,10 +51,10 @@ def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _lower_tuple(values: object) -> tuple[str, ...]:
-    if isinstance(values, str):
-        values = (values,)
-    return tuple(str(v).strip().lower() for v in values)  # type: ignore[attr-defined]
+def _lower_tuple(values: str | Iterable[str]) -> tuple[str, ...]:
+    """Addresses, stripped and lower-cased; a lone string is one address, not its letters."""
+    items = (values,) if isinstance(values, str) else values
+    return tuple(str(v).strip().lower() for v in items)
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:

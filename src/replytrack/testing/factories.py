@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from replytrack.models import Send
 
@@ -71,12 +72,25 @@ def make_message(
     return "\r\n".join(lines).encode("utf-8")
 
 
-def make_reply(send: Send, **overrides: object) -> bytes:
-    """A human reply to ``send`` from its recipient, threaded on its Message-ID."""
-    options: dict[str, object] = {
-        "from_address": send.address,
-        "in_reply_to": send.message_id,
-        "references": send.message_id,
-    }
-    options.update(overrides)
-    return make_message(**options)  # type: ignore[arg-type]
+_UNSET = "\0unset"
+
+
+def make_reply(
+    send: Send,
+    *,
+    from_address: str | None = None,
+    in_reply_to: str | None = _UNSET,
+    references: str | None = _UNSET,
+    **options: Any,
+) -> bytes:
+    """A human reply to ``send`` from its recipient, threaded on its Message-ID.
+
+    Pass ``in_reply_to=None`` or ``references=None`` to leave a header out; other
+    keywords go to :func:`make_message`.
+    """
+    return make_message(
+        from_address=from_address or send.address,
+        in_reply_to=send.message_id if in_reply_to == _UNSET else in_reply_to,
+        references=send.message_id if references == _UNSET else references,
+        **options,
+    )
