@@ -104,7 +104,7 @@ class Pipeline:
     ) -> list[IngestResult]:
         """Ingest one batch received by ``given`` (None: resolve each message's inbox)."""
         results: list[IngestResult | None] = [None] * len(batch)
-        inboxes = self.store.list_inboxes(self.tenant) if given is None else [given]
+        recipients = _by_recipient(self.store.list_inboxes(self.tenant)) if given is None else {}
         pending: list[tuple[int, Pending]] = []
         for index, (raw, received_at) in enumerate(batch):
             when = self.clock(received_at, "received_at")
@@ -113,7 +113,7 @@ class Pipeline:
             except MalformedMessageError as exc:
                 results[index] = IngestResult(outcome=Outcome.MALFORMED, reason=str(exc))
                 continue
-            inbox = given or _receiving_inbox(msg, inboxes)
+            inbox = given or _receiving_inbox(msg, recipients)
             if inbox is None:
                 results[index] = IngestResult(
                     outcome=Outcome.UNKNOWN_INBOX,
@@ -124,7 +124,11 @@ class Pipeline:
             pending.append((index, Pending(msg, inbox, when, classify(msg), senders)))
 
         matches = self.correlator.correlate_many([p for _, p in pending])
-        contact_ids = {m.send.contact_id for m in matches if m is not None}
+        contact_ids = {
+            m.send.contact_id
+            for (_, p), m in zip(pending, matches, strict=True)
+            if m is not None and p.verdict.kind is MessageKind.HUMAN  # only replies are checked
+        }
         contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
 
         to_store: list[tuple[int, Reply, Match, Verdict]] = []
@@ -213,13 +217,18 @@ class Pipeline:
         )
 
 
-def _receiving_inbox(msg: RawMessage, inboxes: Sequence[Inbox]) -> Inbox | None:
-    """The connected inbox a message was delivered to, read from its recipient headers."""
-    by_address: dict[str, Inbox] = {}
+def _by_recipient(inboxes: Sequence[Inbox]) -> dict[str, Inbox]:
+    """Connected inboxes by address and alias, for reading a message's recipients."""
+    found: dict[str, Inbox] = {}
     for inbox in inboxes:
-        by_address.setdefault(inbox.address, inbox)
+        found.setdefault(inbox.address, inbox)
         for alias in inbox.aliases:
-            by_address.setdefault(alias, inbox)
+            found.setdefault(alias, inbox)
+    return found
+
+
+def _receiving_inbox(msg: RawMessage, by_address: dict[str, Inbox]) -> Inbox | None:
+    """The inbox a message was delivered to, read from its recipient headers."""
     for name in _RECIPIENT_HEADERS:
         for value in msg.get_all(name):
             for part in value.split(","):
