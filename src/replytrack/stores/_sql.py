@@ -39,6 +39,22 @@ _REPLIES = f"replies (tenant, {r.REPLY_COLUMNS})"
 _NEW_ONLY = "ON CONFLICT DO NOTHING"
 
 
+def _on_conflict_update(columns: str) -> str:
+    """``ON CONFLICT (tenant, id) DO UPDATE`` of every column but the key, from one list."""
+    names = [c.strip() for c in columns.split(",") if c.strip() != "id"]
+    return "ON CONFLICT (tenant, id) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in names
+    )
+
+
+def _upsert_one(table: str, columns: str) -> str:
+    """Insert-or-replace of one row of ``table`` keyed by (tenant, id)."""
+    marks = ", ".join("?" * (columns.count(",") + 2))  # the columns and the tenant
+    return (
+        f"INSERT INTO {table} (tenant, {columns}) VALUES ({marks}) {_on_conflict_update(columns)}"
+    )
+
+
 class RetryTransaction(Exception):
     """Raised inside a transaction when a concurrent writer raced it: run it again."""
 
@@ -66,14 +82,7 @@ class SQLStore(abc.ABC):
 
     # -- inboxes, emails, contacts -----------------------------------------------
     def save_inbox(self, tenant: str, inbox: Inbox) -> None:
-        sql = (
-            f"INSERT INTO inboxes (tenant, {r.INBOX_COLUMNS}) VALUES ({', '.join('?' * 11)})"
-            " ON CONFLICT (tenant, id) DO UPDATE SET address = excluded.address,"
-            " kind = excluded.kind, owner_id = excluded.owner_id, aliases = excluded.aliases,"
-            " connected_at = excluded.connected_at, disconnected_at = excluded.disconnected_at,"
-            " provider = excluded.provider, send_as = excluded.send_as,"
-            " member_ids = excluded.member_ids"
-        )
+        sql = _upsert_one("inboxes", r.INBOX_COLUMNS)
         self._transact(lambda tx: tx.execute(sql, r.inbox_row(tenant, inbox)))
 
     def get_inbox(self, tenant: str, inbox_id: str) -> Inbox | None:
@@ -87,12 +96,7 @@ class SQLStore(abc.ABC):
         return sorted((r.inbox_from_row(row) for row in rows), key=lambda i: i.id)
 
     def save_email(self, tenant: str, email: MarketingEmail) -> None:
-        sql = (
-            f"INSERT INTO emails (tenant, {r.EMAIL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (tenant, id) DO UPDATE SET subject = excluded.subject,"
-            " from_address = excluded.from_address, reply_to_mode = excluded.reply_to_mode,"
-            " reply_to_address = excluded.reply_to_address, name = excluded.name"
-        )
+        sql = _upsert_one("emails", r.EMAIL_COLUMNS)
         self._transact(lambda tx: tx.execute(sql, r.email_row(tenant, email)))
 
     def get_email(self, tenant: str, email_id: str) -> MarketingEmail | None:
@@ -102,10 +106,7 @@ class SQLStore(abc.ABC):
 
     def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
         into = f"contacts (tenant, {r.CONTACT_COLUMNS})"
-        upsert = (
-            "ON CONFLICT (tenant, id) DO UPDATE SET emails = excluded.emails,"
-            " owner_id = excluded.owner_id, properties = excluded.properties"
-        )
+        upsert = _on_conflict_update(r.CONTACT_COLUMNS)
         latest = {c.id: c for c in contacts}  # one row per id: the last one wins
         rows = [r.contact_row(tenant, c) for c in latest.values()]
         if rows:
