@@ -57,3 +57,12 @@ def test_the_ci_script_runs_the_readmes_test_command() -> None:
     assert len(commands) == 2
     assert commands[1] in ci.splitlines()
     assert os.access(DOCS.parent / ".ci" / "run", os.X_OK)
+
+
+def test_the_readmes_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    [block] = python_blocks(DOCS.parent / "README.md")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "readme"}
+    exec(compile(block, "README.md example", "exec"), namespace)
+    send = namespace["send"]
+    assert send.headers["Message-ID"].startswith("<rt1.")  # type: ignore[attr-defined]
