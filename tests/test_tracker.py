@@ -202,6 +202,7 @@ def test_automatic_mail_is_stored_by_kind_but_not_counted() -> None:
     report = tracker.report("spring")
     assert report.replies == 0
     assert dict(report.automatic) == {"auto_reply": 1}
+    assert dict(report.automatic_subtypes) == {"auto_reply:out_of_office": 1}
 
 
 def test_reclassifying_automatic_mail_as_human_counts_it_and_tells_subscribers() -> None:

@@ -14,6 +14,8 @@ Definitions (for one email, or across all emails of a tenant):
   distinct (email, contact) pairs, so the overall rate weighs every email;
 * ``reply_rate = repliers / delivered`` (0.0 when nothing was delivered);
 * ``automatic``: inbound automatic mail tied to the sends, by kind;
+  ``automatic_subtypes``: the same by ``kind:subtype`` (``auto_reply:out_of_office``,
+  ``bounce:hard``...), for mail whose classifier verdict had a subtype;
   ``fallback_matches``: human replies matched by the subject fallback.
 """
 
@@ -56,6 +58,7 @@ class EmailReport:
     repliers: int = 0
     fallback_matches: int = 0
     automatic: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_counts)
+    automatic_subtypes: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_counts)
     untracked_reasons: Mapping[str, int] = attrs.field(factory=dict, converter=_frozen_counts)
 
     @property
@@ -126,6 +129,7 @@ def compute_report(
     fallback = 0
     repliers: set[tuple[str, str]] = set()
     automatic: Counter[str] = Counter()
+    subtypes: Counter[str] = Counter()
     for reply in replies:
         if reply.kind is MessageKind.HUMAN:
             human += 1
@@ -133,6 +137,8 @@ def compute_report(
             fallback += reply.strategy is MatchStrategy.FALLBACK
         else:
             automatic[reply.kind.value] += 1
+            if reply.subtype:
+                subtypes[f"{reply.kind.value}:{reply.subtype}"] += 1
             if is_hard_bounce(reply):
                 bounced_sends.add(reply.send_id)
     return EmailReport(
@@ -144,6 +150,7 @@ def compute_report(
         repliers=len(repliers),
         fallback_matches=fallback,
         automatic=automatic,
+        automatic_subtypes=subtypes,
         untracked_reasons=reasons,
     )
 

@@ -123,6 +123,9 @@ class Deltas:
         """Count ``reply`` in (sign +1) or out (sign -1)."""
         if reply.kind is not MessageKind.HUMAN:
             self.counters[reply.email_id, f"auto:{reply.kind.value}"] += sign
+            if reply.subtype:
+                name = f"subtype:{reply.kind.value}:{reply.subtype}"
+                self.counters[reply.email_id, name] += sign
             if is_hard_bounce(reply):
                 self.bounces[reply.email_id, reply.send_id] += sign
             return
@@ -196,7 +199,7 @@ def read_report(tx: Tx, tenant: str, email_id: str | None) -> EmailReport:
     totals = {name: int(value) for name, value in tx.query(sql + " GROUP BY name", params)}
     prefixed = {
         prefix: {k[len(prefix) :]: v for k, v in totals.items() if k.startswith(prefix) and v}
-        for prefix in ("auto:", "reason:")
+        for prefix in ("auto:", "subtype:", "reason:")
     }
     return EmailReport(
         email_id=email_id,
@@ -207,6 +210,7 @@ def read_report(tx: Tx, tenant: str, email_id: str | None) -> EmailReport:
         repliers=totals.get("repliers", 0),
         fallback_matches=totals.get("fallback", 0),
         automatic=prefixed["auto:"],
+        automatic_subtypes=prefixed["subtype:"],
         untracked_reasons=prefixed["reason:"],
     )
 

@@ -328,6 +328,11 @@ class StoreContract:
         assert e1 == compute_report("e1", [s for s in sends if s.email_id == "e1"], records[:6])
         assert (e1.sent, e1.bounced, e1.delivered, e1.replies, e1.repliers) == (7, 2, 5, 3, 2)
         assert dict(e1.automatic) == {"auto_reply": 1, "bounce": 2}
+        assert dict(e1.automatic_subtypes) == {
+            "auto_reply:out_of_office": 1,
+            "bounce:hard": 1,
+            "bounce:soft": 1,
+        }
         assert dict(e1.untracked_reasons) == {"no-inbox": 1}
         assert e1.fallback_matches == 1
         overall = store.report(TENANT)
