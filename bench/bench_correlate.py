@@ -155,7 +155,7 @@ def main() -> None:
             batch = []
             for raw in messages[start : start + 500]:
                 msg = RawMessage(raw)
-                batch.append(Pending(msg, inbox, when, human, (msg.from_address,)))
+                batch.append(Pending(msg, inbox, when, human))
             found += sum(m is not None for m in correlator.correlate_many(batch))
 
     def correlate_only() -> None:
@@ -167,10 +167,7 @@ def main() -> None:
         start = time.perf_counter()
         for first in range(0, len(scanned), 500):
             correlator.correlate_many(
-                [
-                    Pending(m, inbox, when, human, (m.from_address,))
-                    for m in scanned[first : first + 500]
-                ]
+                [Pending(m, inbox, when, human) for m in scanned[first : first + 500]]
             )
         spent.append(time.perf_counter() - start)
 

@@ -80,7 +80,6 @@ class Pending:
     inbox: Inbox
     received_at: datetime
     verdict: Verdict
-    senders: tuple[str, ...]  # the From address, then the contact's other addresses if resolved
 
 
 @attrs.define
@@ -112,7 +111,7 @@ class Correlator:
                 if matches[n] is None
                 and n not in forged
                 and p.verdict.kind is MessageKind.HUMAN
-                and p.senders
+                and p.msg.from_address
             ]
             if waiting:
                 for n, match in zip(
@@ -150,7 +149,7 @@ class Correlator:
     def _by_subject(self, batch: Sequence[Pending]) -> list[Match | None]:
         tenant = self.signer.tenant
         since = min(p.received_at for p in batch) - self.fallback_window
-        addresses = {a for p in batch for a in p.senders}
+        addresses = {p.msg.from_address for p in batch}
         sends = self.store.find_sends_to(tenant, addresses, since)  # newest first
         by_address: dict[str, list[Send]] = {}
         for send in sends:
@@ -166,11 +165,9 @@ class Correlator:
             if topic:
                 wanted.add(normalise_subject(topic))
             start = pending.received_at - self.fallback_window
-            mine = [s for address in pending.senders for s in by_address.get(address, ())]
-            mine.sort(key=lambda s: (s.sent_at, s.id), reverse=True)
             hits = [
                 s
-                for s in mine
+                for s in by_address.get(pending.msg.from_address, ())  # newest first
                 if s.tracked
                 and s.inbox_id == pending.inbox.id
                 and start <= s.sent_at <= pending.received_at

@@ -120,8 +120,7 @@ class Pipeline:
                     reason="no connected inbox among Delivered-To, X-Original-To, To and Cc",
                 )
                 continue
-            senders = (msg.from_address,) if msg.from_address else ()
-            pending.append((index, Pending(msg, inbox, when, classify(msg), senders)))
+            pending.append((index, Pending(msg, inbox, when, classify(msg))))
 
         matches = self.correlator.correlate_many([p for _, p in pending])
         contact_ids = {
