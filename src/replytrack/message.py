@@ -112,7 +112,7 @@ class RawMessage:
         self._present: frozenset[bytes] | None = None
         self._texts: dict[int, str] = {}
         self._subject: str | None = None
-        if not _looks_like_field(self.header_block) and not self.names():
+        if not _looks_like_field(self.header_block) and not self.field_names:
             raise MalformedMessageError("no header fields found before the first empty line")
 
     def get(self, name: str) -> str | None:
@@ -150,7 +150,8 @@ class RawMessage:
 
     def names(self) -> list[str]:
         """The lower-case names of all header fields present, in order, without repeats."""
-        return list(_index_fields(self.header_block))
+        found = _FIELD_NAME.findall(self._lower)
+        return [name.decode("ascii") for name in dict.fromkeys(found)]
 
     def text(self, name: str) -> str:
         """The first value of ``name`` with encoded words decoded; '' when absent."""
@@ -291,32 +292,6 @@ def _find_values(block: bytes, lower: bytes, name: str) -> list[str]:
         values.append(value.decode("utf-8", "replace").strip())
         position = lower.find(key, end)
     return values
-
-
-def _index_fields(block: bytes) -> dict[str, list[str]]:
-    text = block.decode("utf-8", "replace")
-    fields: dict[str, list[str]] = {}
-    name = ""
-    parts: list[str] = []
-    for line in text.split("\n"):
-        line = line.removesuffix("\r")
-        if not line:
-            continue
-        if line[0] in " \t":
-            if name:
-                parts.append(line)
-            continue
-        if name:
-            fields.setdefault(name, []).append("".join(parts).strip())
-        colon = line.find(":")
-        if colon <= 0 or " " in line[:colon].strip() or "\t" in line[:colon]:
-            name = ""  # not a header field line: skipped, as lenient readers do
-            continue
-        name = line[:colon].strip().lower()
-        parts = [line[colon + 1 :]]
-    if name:
-        fields.setdefault(name, []).append("".join(parts).strip())
-    return fields
 
 
 def _decode_part(part: email.message.Message, limit: int) -> str:
