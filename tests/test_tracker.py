@@ -405,3 +405,9 @@ def test_a_sync_that_dies_midway_resumes_without_loss_or_double_counting() -> No
     assert summary.counts == {Outcome.REPLY: 3}
     assert summary.cursor == "5"
     assert tracker.report("spring").replies == 5
+
+
+def test_a_batch_size_below_one_is_refused_before_anything_is_ingested() -> None:
+    tracker = make_tracker()
+    with pytest.raises(ConfigurationError, match="batch_size must be at least 1, got 0"):
+        tracker.ingest_many("sales", [make_message()], batch_size=0)

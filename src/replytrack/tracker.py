@@ -5,8 +5,10 @@ Ingesting runs :mod:`replytrack.pipeline` over batches of messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import islice
+from typing import TypeVar
 
 import attrs
 
@@ -33,6 +35,16 @@ __all__ = ["Tracker"]
 Clock = Callable[[], datetime]
 Inbound = bytes | tuple[bytes, datetime | None]
 BATCH_SIZE = 500
+T = TypeVar("T")
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter), read lazily."""
+    if size < 1:
+        raise ConfigurationError(f"batch_size must be at least 1, got {size}")
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _utcnow() -> datetime:
@@ -178,14 +190,9 @@ class Tracker:
         """Ingest messages in batches (each batch one store transaction); a result per message."""
         inbox = None if inbox_id is None else self._inbox(inbox_id)
         results: list[IngestResult] = []
-        batch: list[tuple[bytes, datetime | None]] = []
-        for item in messages:
-            batch.append(item if isinstance(item, tuple) else (item, None))
-            if len(batch) >= batch_size:
-                results.extend(self._pipeline.run(inbox, batch))
-                batch = []
-        if batch:
-            results.extend(self._pipeline.run(inbox, batch))
+        for batch in _batches(messages, batch_size):
+            pairs = [item if isinstance(item, tuple) else (item, None) for item in batch]
+            results.extend(self._pipeline.run(inbox, pairs))
         return results
 
     def sync(self, inbox_id: str, source: InboxSource, batch_size: int = BATCH_SIZE) -> SyncSummary:
@@ -197,24 +204,12 @@ class Tracker:
         inbox = self._inbox(inbox_id)
         cursor = self.store.get_cursor(self.tenant, source.key)
         counts: dict[Outcome, int] = {}
-        batch: list[tuple[bytes, datetime | None]] = []
-        last = cursor
-
-        def flush() -> None:
-            for result in self._pipeline.run(inbox, batch):
+        for batch in _batches(source.fetch(cursor), batch_size):
+            for result in self._pipeline.run(inbox, [(m.raw, m.received_at) for m in batch]):
                 counts[result.outcome] = counts.get(result.outcome, 0) + 1
-            if last is not None:
-                self.store.set_cursor(self.tenant, source.key, last)
-            batch.clear()
-
-        for message in source.fetch(cursor):
-            batch.append((message.raw, message.received_at))
-            last = message.cursor
-            if len(batch) >= batch_size:
-                flush()
-        if batch:
-            flush()
-        return SyncSummary(counts=counts, cursor=last)
+            cursor = batch[-1].cursor
+            self.store.set_cursor(self.tenant, source.key, cursor)
+        return SyncSummary(counts=counts, cursor=cursor)
 
     # -- overrides ---------------------------------------------------------------
     def reclassify(
