@@ -42,6 +42,7 @@ EXPECTED = [
     "SchemaVersionError",
     "Send",
     "SendPlan",
+    "SharedStore",
     "SourceError",
     "SourceMessage",
     "Store",

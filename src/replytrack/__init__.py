@@ -34,7 +34,7 @@ from replytrack.models import (
     User,
 )
 from replytrack.pipeline import ContactResolver, IngestResult, Outcome, SyncSummary
-from replytrack.protocols import InboxSource, SourceMessage, Store
+from replytrack.protocols import InboxSource, SharedStore, SourceMessage, Store
 from replytrack.replyto import (
     PlannedSend,
     Problem,
@@ -92,6 +92,7 @@ __all__ = [
     "SchemaVersionError",
     "Send",
     "SendPlan",
+    "SharedStore",
     "SourceError",
     "SourceMessage",
     "Store",

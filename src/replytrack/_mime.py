@@ -11,6 +11,7 @@ caller falls back to the stdlib.
 from __future__ import annotations
 
 import binascii
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["first_text"]
 
 _MAX_DEPTH = 4
+# An empty line, LF or CRLF: where a header block ends. Linear: one optional character.
+BLANK_LINE = re.compile(rb"\n\r?\n")
 TextPart = tuple[str, str]  # ("plain" | "html", decoded text)
 
 
@@ -41,7 +44,10 @@ def first_text(msg: RawMessage, limit: int) -> TextPart | None:
     None means the structure is beyond this walker: use the stdlib parser. The
     walk reads the raw bytes in place, by offsets: no part is copied until decoded.
     """
-    fields = {name: msg.get(name) or "" for name in _PART_FIELDS}
+    fields = dict.fromkeys(_PART_FIELDS, "")
+    fields["content-type"] = msg.get("content-type") or ""
+    if not fields["content-type"].lower().lstrip().startswith("multipart/"):
+        fields.update((name, msg.get(name) or "") for name in _PART_FIELDS[1:])
     return _first(fields, msg.raw, msg.body_offset, len(msg.raw), limit, 0)
 
 
@@ -94,10 +100,8 @@ def _part_fields(buf: bytes, start: int, end: int) -> tuple[dict[str, str], int]
     fields = dict.fromkeys(_PART_FIELDS, "")
     if buf[start : start + 1] in (b"\n", b"\r"):  # no header lines: text/plain by default
         return fields, start + (2 if buf[start : start + 2] == b"\r\n" else 1)
-    lf = buf.find(b"\n\n", start, end)
-    crlf = buf.find(b"\n\r\n", start, lf if lf >= 0 else end)
-    ends = [(i, i + 2) for i in (lf,) if i >= 0] + [(i, i + 3) for i in (crlf,) if i >= 0]
-    header_end, content_start = min(ends) if ends else (end, end)
+    blank = BLANK_LINE.search(buf, start, end)
+    header_end, content_start = (blank.start(), blank.end()) if blank else (end, end)
     name = ""
     for line in buf[start:header_end].decode("latin-1").splitlines():
         if line[:1] in (" ", "\t") and name:

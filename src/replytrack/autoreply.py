@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import email.errors
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
@@ -42,6 +43,9 @@ _FALSE = frozenset({"", "no", "false", "0", "off"})
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _CHALLENGE_HEADERS = ("x-bluebottle-request",)
 _CHALLENGE_DOMAINS = ("boxbe.com",)
+_CHALLENGE_SUBDOMAINS = tuple("." + domain for domain in _CHALLENGE_DOMAINS)
+_SUBJECT_HINTS = ("thank you for your", "out of office", "out of the office", "vacation",
+                        "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
 _AUTO_HEADERS = tuple(
     (name.encode(), name, accepted) for name, accepted in tables.AUTO_HEADER_VALUES.items()
 )
@@ -64,6 +68,10 @@ def classify(message: bytes | RawMessage) -> Verdict:
     """Classify one message (raw bytes, or the RawMessage the engine already has)."""
     msg = message if isinstance(message, RawMessage) else RawMessage(message)
     facts = _Facts(msg)
+    return _HUMAN if _plainly_human(facts) else _rules(facts)
+
+
+def _rules(facts: _Facts) -> Verdict:
     return (
         _challenge(facts)
         or _structure(facts)
@@ -75,6 +83,56 @@ def classify(message: bytes | RawMessage) -> Verdict:
         or _bulk(facts)
         or _HUMAN
     )
+
+
+# Every header a rule below reads; "sender" only matters with a list header beside it.
+_RULE_HEADERS = frozenset(
+    name.encode()
+    for name in (
+        *_CHALLENGE_HEADERS, *tables.AUTO_HEADER_VALUES, "x-delivery-agent", "auto-submitted",
+        "x-failed-recipients", "precedence", "x-precedence", "x-auto-response-suppress",
+        "list-unsubscribe", "list-id", "feedback-id", "list-post", "x-beenthere", "mailing-list",
+    )
+)  # fmt: skip
+# Any of these anywhere in the subject sends the message through every rule.
+_RULE_SUBJECT_WORDS = re.compile(
+    "|".join(
+        re.escape(word)
+        for word in (
+            *tables.BOUNCE_SUBJECT_PHRASES, *tables.LOTUS_SUBJECT_PHRASES,
+            *tables.AUTO_SUBJECT_SUFFIXES, *_SUBJECT_HINTS, "complaint about message from",
+        )
+    )
+)  # fmt: skip
+
+
+def _plainly_human(facts: _Facts) -> bool:
+    """True when no rule below could decide: a threaded message from an ordinary sender
+    with none of the headers, subject words or structure the rules look for. Most
+    replies stop here, without running every rule (a test checks the two agree)."""
+    block = facts.block
+    if (
+        not facts.names.isdisjoint(_RULE_HEADERS)
+        or b"multipart/report" in block
+        or b"<>" in block
+        or not facts.threaded
+    ):
+        return False
+    local, domain = facts.sender
+    if (
+        not local
+        or local in tables.DAEMON_LOCALPARTS
+        or local in tables.NOREPLY_LOCALPARTS
+        or local.startswith(("noreply", "no-reply"))
+        or domain in _CHALLENGE_DOMAINS
+        or domain.endswith(_CHALLENGE_SUBDOMAINS)
+    ):
+        return False
+    subject = facts.subject
+    if _RULE_SUBJECT_WORDS.search(subject) or subject in tables.AUTO_SUBJECT_EXACT:
+        return False
+    head = facts.head
+    return head not in tables.AUTO_SUBJECT_PREFIXES and head not in tables.BOUNCE_SUBJECT_PREFIXES
 
 
 _T = TypeVar("_T")
@@ -207,7 +265,7 @@ def _challenge(facts: _Facts) -> Verdict | None:
             subtype=Subtype.CHALLENGE_RESPONSE,
         )
     domain = facts.sender[1]
-    if domain in _CHALLENGE_DOMAINS or domain.endswith(tuple("." + d for d in _CHALLENGE_DOMAINS)):
+    if domain in _CHALLENGE_DOMAINS or domain.endswith(_CHALLENGE_SUBDOMAINS):
         return _verdict(
             MessageKind.AUTO_REPLY, "sender:challenge-response", subtype=Subtype.CHALLENGE_RESPONSE
         )
@@ -339,8 +397,6 @@ def _hints(facts: _Facts) -> list[str]:
     return hints
 
 
-_SUBJECT_HINTS = ("thank you for your", "out of office", "out of the office", "vacation",
-                  "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
 
 
 def _body(facts: _Facts) -> Verdict | None:

@@ -18,10 +18,12 @@ import email.utils
 import hashlib
 import html
 import re
+from collections import Counter
+from collections.abc import Set
 from datetime import datetime
 from email.policy import compat32
 
-from replytrack._mime import first_text
+from replytrack._mime import BLANK_LINE, first_text
 from replytrack.errors import MalformedMessageError
 
 __all__ = ["RawMessage", "decode_words", "normalise_address"]
@@ -77,8 +79,8 @@ class RawMessage:
         "_cache",
         "_from",
         "_lower",
+        "_counts",
         "_parsed",
-        "_present",
         "_subject",
         "_texts",
         "header_block",
@@ -109,7 +111,7 @@ class RawMessage:
         self._cache: dict[str, list[str]] = {}
         self._parsed: email.message.Message | None = None
         self._from: str | None = None
-        self._present: frozenset[bytes] | None = None
+        self._counts: Counter[bytes] | None = None
         self._texts: dict[int, str] = {}
         self._subject: str | None = None
         if not _looks_like_field(self.header_block) and not self.field_names:
@@ -125,11 +127,9 @@ class RawMessage:
         key = name.lower()
         values = self._cache.get(key)
         if values is None:
-            present = self._present if self._present is not None else self.field_names
-            if key.encode("ascii", "replace") in present:
-                values = _find_values(self._block, self._lower, key)
-            else:
-                values = []
+            counts = self._counts if self._counts is not None else self._count_fields()
+            count = counts.get(key.encode("ascii", "replace"), 0)
+            values = _find_values(self._block, self._lower, key, count) if count else []
             self._cache[key] = values
         return values
 
@@ -137,11 +137,13 @@ class RawMessage:
         return bool(self.get_all(name))
 
     @property
-    def field_names(self) -> frozenset[bytes]:
+    def field_names(self) -> Set[bytes]:
         """The lower-case field names present, as bytes: one C-level pass, then set lookups."""
-        if self._present is None:
-            self._present = frozenset(_FIELD_NAME.findall(self._lower))
-        return self._present
+        return (self._counts if self._counts is not None else self._count_fields()).keys()
+
+    def _count_fields(self) -> Counter[bytes]:
+        self._counts = Counter(_FIELD_NAME.findall(self._lower))
+        return self._counts
 
     @property
     def lower_header_block(self) -> bytes:
@@ -248,23 +250,15 @@ class RawMessage:
 def _header_end(raw: bytes, start: int) -> tuple[int, int]:
     """(end of header block, start of body); the block includes its last line break.
 
-    The block ends at the first empty line, LF or CRLF. The line ending of the
-    first line says which to look for first, so neither search runs into a
-    large body.
+    The block ends at the first empty line, LF or CRLF (one linear regex search,
+    which never reads past it into the body).
     """
     if raw[start : start + 1] in (b"\n", b"\r"):  # no headers at all
         return start, start
-    newline = raw.find(b"\n", start)
-    first, second = (
-        (b"\n\r\n", b"\n\n") if raw[newline - 1 : newline] == b"\r" else (b"\n\n", b"\n\r\n")
-    )
-    one = raw.find(first, start)
-    other = raw.find(second, start, one if one >= 0 else len(raw))
-    found = [(i, i + len(sep)) for i, sep in ((one, first), (other, second)) if i >= 0]
-    if not found:
+    blank = BLANK_LINE.search(raw, start)
+    if blank is None:
         return len(raw), len(raw)
-    end, body = min(found)
-    return end + 1, body
+    return blank.start() + 1, blank.end()
 
 
 def _looks_like_field(block: bytes) -> bool:
@@ -274,11 +268,15 @@ def _looks_like_field(block: bytes) -> bool:
     return 0 < colon < (newline if newline >= 0 else len(block)) and b" " not in block[:colon]
 
 
-def _find_values(block: bytes, lower: bytes, name: str) -> list[str]:
-    """The unfolded values of field ``name`` in a block that starts with a newline."""
+def _find_values(block: bytes, lower: bytes, name: str, count: int) -> list[str]:
+    """The unfolded values of the ``count`` fields ``name`` in a block that starts with a newline.
+
+    A field found once is searched from the end: the fields read most (From,
+    Subject, threading, MIME) follow the trace fields each relay puts on top.
+    """
     key = b"\n" + name.encode("ascii", "replace") + b":"
     values = []
-    position = lower.find(key)
+    position = lower.rfind(key) if count == 1 else lower.find(key)
     while position >= 0:
         start = position + len(key)
         end = block.find(b"\n", start)
@@ -290,6 +288,8 @@ def _find_values(block: bytes, lower: bytes, name: str) -> list[str]:
         if b"\n" in value:  # folded: unfold by dropping the line breaks, keeping the white space
             value = value.replace(b"\r\n", b"").replace(b"\n", b"")
         values.append(value.decode("utf-8", "replace").strip())
+        if len(values) == count:
+            break
         position = lower.find(key, end)
     return values
 

@@ -2,7 +2,8 @@
 
 Every message gets exactly one :class:`Outcome`. Bad mail never raises: it is
 MALFORMED with the reason. The batch's records are written with one
-``add_replies`` call (one store transaction); events go out after it.
+``add_replies`` call (one store transaction); :meth:`Pipeline.publish` then sends
+the reply events, in the process that owns the subscribers.
 """
 
 from __future__ import annotations
@@ -141,8 +142,19 @@ class Pipeline:
 
         fresh = self.store.add_replies(self.tenant, [reply for _, reply, _, _ in to_store])
         for (index, reply, match, verdict), is_new in zip(to_store, fresh, strict=True):
-            results[index] = self._stored(reply, match, verdict, is_new)
+            results[index] = _stored(reply, match, verdict, is_new)
         return [r for r in results if r is not None]
+
+    def publish(self, results: list[IngestResult]) -> list[IngestResult]:
+        """Send a reply event per new reply in ``results``; subscriber errors join its result."""
+        published = []
+        for result in results:
+            if result.outcome is Outcome.REPLY and result.reply is not None:
+                errors = self.events.publish(ReplyEvent(tenant=self.tenant, reply=result.reply))
+                if errors:
+                    result = attrs.evolve(result, subscriber_errors=errors)
+            published.append(result)
+        return published
 
     def _check(
         self, item: Pending, match: Match | None, contacts: dict[str, Contact]
@@ -189,31 +201,21 @@ class Pipeline:
             f"{sender or 'no sender'} is not an address of contact {send.contact_id}",
         )
 
-    def _stored(self, reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
-        if not is_new:
-            return IngestResult(
-                outcome=Outcome.DUPLICATE,
-                reason=f"already stored for send {reply.send_id}",
-                match=match,
-                verdict=verdict,
-            )
-        if reply.kind is not MessageKind.HUMAN:
-            return IngestResult(
-                outcome=Outcome.AUTOMATIC,
-                reason=f"{reply.kind.value}: {', '.join(verdict.reasons)}",
-                reply=reply,
-                match=match,
-                verdict=verdict,
-            )
-        errors = self.events.publish(ReplyEvent(tenant=self.tenant, reply=reply))
+
+
+def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
+    if not is_new:
         return IngestResult(
-            outcome=Outcome.REPLY,
-            reason=match.explain(),
-            reply=reply,
+            outcome=Outcome.DUPLICATE,
+            reason=f"already stored for send {reply.send_id}",
             match=match,
             verdict=verdict,
-            subscriber_errors=errors,
         )
+    if reply.kind is not MessageKind.HUMAN:
+        outcome, reason = Outcome.AUTOMATIC, f"{reply.kind.value}: {', '.join(verdict.reasons)}"
+    else:
+        outcome, reason = Outcome.REPLY, match.explain()
+    return IngestResult(outcome=outcome, reason=reason, reply=reply, match=match, verdict=verdict)
 
 
 def _by_recipient(inboxes: Sequence[Inbox]) -> dict[str, Inbox]:

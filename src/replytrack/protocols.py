@@ -27,7 +27,7 @@ import attrs
 from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
 from replytrack.reports import ContactProperties, EmailReport
 
-__all__ = ["InboxSource", "SourceMessage", "Store"]
+__all__ = ["InboxSource", "SharedStore", "SourceMessage", "Store"]
 
 
 @runtime_checkable
@@ -115,6 +115,15 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release connections and files; the store is not used afterwards."""
+
+
+@runtime_checkable
+class SharedStore(Store, Protocol):
+    """A Store that several processes can open at once: ``ingest_many`` and ``sync`` can
+    then run their batches in ``workers`` processes."""
+
+    def reopen(self) -> Store:
+        """A new, separate connection to the same store (called in a worker process)."""
 
 
 @attrs.frozen(kw_only=True)

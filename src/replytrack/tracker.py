@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import attrs
 
+from replytrack._workers import run_batches
 from replytrack.correlate import Correlator
 from replytrack.errors import ConfigurationError, NotFoundError, UnknownInboxError
 from replytrack.events import EventBus, ReplyEvent, Subscriber
@@ -185,29 +186,51 @@ class Tracker:
         return self.ingest_many(inbox_id, [(raw, received_at)])[0]
 
     def ingest_many(
-        self, inbox_id: str | None, messages: Iterable[Inbound], batch_size: int = BATCH_SIZE
+        self,
+        inbox_id: str | None,
+        messages: Iterable[Inbound],
+        batch_size: int = BATCH_SIZE,
+        *,
+        workers: int = 1,
     ) -> list[IngestResult]:
-        """Ingest messages in batches (each batch one store transaction); a result per message."""
+        """Ingest messages in batches (each batch one store transaction); a result per message.
+
+        ``workers`` > 1 runs the batches in that many processes, each with its own
+        connection to the store (SQLiteStore, PostgresStore: see :class:`SharedStore`).
+        Reply events are still published here, in this process, batch by batch.
+        """
         inbox = None if inbox_id is None else self._inbox(inbox_id)
+        pairs = (item if isinstance(item, tuple) else (item, None) for item in messages)
+        batches = ((None, batch) for batch in _batches(pairs, batch_size))
         results: list[IngestResult] = []
-        for batch in _batches(messages, batch_size):
-            pairs = [item if isinstance(item, tuple) else (item, None) for item in batch]
-            results.extend(self._pipeline.run(inbox, pairs))
+        for _, done in run_batches(self._pipeline, inbox, batches, workers):
+            results.extend(self._pipeline.publish(done))
         return results
 
-    def sync(self, inbox_id: str, source: InboxSource, batch_size: int = BATCH_SIZE) -> SyncSummary:
+    def sync(
+        self,
+        inbox_id: str,
+        source: InboxSource,
+        batch_size: int = BATCH_SIZE,
+        *,
+        workers: int = 1,
+    ) -> SyncSummary:
         """Ingest what ``source`` holds after its stored cursor; resumable after a crash.
 
-        The cursor is saved after each batch is stored, so a crash re-reads at
-        most one batch, whose messages then come back as DUPLICATE.
+        The cursor is saved after each batch is stored (in order, also with
+        ``workers`` > 1), so a crash re-reads at most the batches in flight, whose
+        messages then come back as DUPLICATE.
         """
         inbox = self._inbox(inbox_id)
         cursor = self.store.get_cursor(self.tenant, source.key)
         counts: dict[Outcome, int] = {}
-        for batch in _batches(source.fetch(cursor), batch_size):
-            for result in self._pipeline.run(inbox, [(m.raw, m.received_at) for m in batch]):
+        batches = (
+            (batch[-1].cursor, [(m.raw, m.received_at) for m in batch])
+            for batch in _batches(source.fetch(cursor), batch_size)
+        )
+        for cursor, done in run_batches(self._pipeline, inbox, batches, workers):
+            for result in self._pipeline.publish(done):
                 counts[result.outcome] = counts.get(result.outcome, 0) + 1
-            cursor = batch[-1].cursor
             self.store.set_cursor(self.tenant, source.key, cursor)
         return SyncSummary(counts=counts, cursor=cursor)
 

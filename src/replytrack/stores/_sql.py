@@ -74,6 +74,10 @@ class SQLStore(abc.ABC):
     def close(self) -> None:
         """Close the connection."""
 
+    def reopen(self) -> Self:
+        """A new connection to the same database, with the same settings (for a worker process)."""
+        return attrs.evolve(self)  # type: ignore[misc]
+
     def __enter__(self) -> Self:
         return self
 
