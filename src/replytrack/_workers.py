@@ -3,7 +3,9 @@ connection to a store that several processes can open (SQLite, PostgreSQL).
 
 Results come back in batch order, so a sync saves its cursor only past batches
 that are stored. Reply events are published by the caller, in the process that
-holds the subscribers.
+holds the subscribers. Messages already in a list are not sent to the workers at
+all: forked after the list exists, they read it from their copy of its memory
+(pickling large bytes costs about as much as reading the mail).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -22,13 +24,16 @@ from replytrack.models import Inbox
 from replytrack.pipeline import IngestResult, Pipeline
 from replytrack.protocols import SharedStore
 
-__all__ = ["run_batches"]
+__all__ = ["check_workers", "run_batches", "run_ranges"]
 
 T = TypeVar("T")
 Batch = Sequence[tuple[bytes, datetime | None]]
+Inbound = bytes | tuple[bytes, datetime | None]
 
 # The worker process's own pipeline, over its own store connection.
 _pipeline: Pipeline | None = None
+# The messages of the run_ranges call that forked this worker.
+_inherited: Sequence[Inbound] = ()
 
 
 def _start(pipeline: Pipeline) -> None:
@@ -42,6 +47,15 @@ def _start(pipeline: Pipeline) -> None:
 def _run(inbox: Inbox | None, batch: Batch) -> list[IngestResult]:
     assert _pipeline is not None, "_start runs first in every worker"
     return _pipeline.run(inbox, batch)
+
+
+def _run_range(inbox: Inbox | None, start: int, stop: int) -> list[IngestResult]:
+    return _run(inbox, [as_pair(item) for item in _inherited[start:stop]])
+
+
+def as_pair(item: Inbound) -> tuple[bytes, datetime | None]:
+    """(raw, received_at) from either form ``ingest_many`` accepts."""
+    return item if isinstance(item, tuple) else (item, None)
 
 
 def check_workers(workers: int, pipeline: Pipeline) -> None:
@@ -62,24 +76,56 @@ def check_workers(workers: int, pipeline: Pipeline) -> None:
 def run_batches(
     pipeline: Pipeline, inbox: Inbox | None, batches: Iterable[tuple[T, Batch]], workers: int
 ) -> Iterator[tuple[T, list[IngestResult]]]:
-    """(tag, results) per batch, in order; ``workers`` > 1 runs them in that many processes,
-    with at most two batches per worker read ahead."""
+    """(tag, results) per batch, in order; ``workers`` > 1 runs them in that many processes."""
     check_workers(workers, pipeline)
     if workers == 1:
         for tag, batch in batches:
             yield tag, pipeline.run(inbox, batch)
         return
+    jobs = ((tag, (_run, inbox, batch)) for tag, batch in batches)
+    yield from _in_order(_pool(pipeline, workers), jobs, workers)
+
+
+def run_ranges(
+    pipeline: Pipeline, inbox: Inbox | None, messages: Sequence[Inbound], size: int, workers: int
+) -> Iterator[list[IngestResult]]:
+    """Results per batch of ``size`` messages, in order, run by ``workers`` > 1 processes
+    that read ``messages`` from the memory they inherit."""
+    global _inherited
+    check_workers(workers, pipeline)
+    _inherited = messages
+    try:
+        pool = _pool(pipeline, workers)  # forks now, with _inherited set
+    finally:
+        _inherited = ()
+    starts = range(0, len(messages), size)
+    jobs = ((None, (_run_range, inbox, start, start + size)) for start in starts)
+    for _, results in _in_order(pool, jobs, workers):
+        yield results
+
+
+def _pool(pipeline: Pipeline, workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(workers, context, initializer=_start, initargs=(pipeline,))
+    # Fork every worker now, while the caller's state is what they must inherit.
+    for future in [pool.submit(int) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def _in_order(
+    pool: ProcessPoolExecutor, jobs: Iterable[tuple[T, tuple[Any, ...]]], workers: int
+) -> Iterator[tuple[T, list[IngestResult]]]:
+    """Each job's (tag, result) in submission order, two jobs per worker read ahead."""
     waiting: deque[tuple[T, Future[list[IngestResult]]]] = deque()
     try:
-        for tag, batch in batches:
-            waiting.append((tag, pool.submit(_run, inbox, batch)))
+        for tag, (function, *args) in jobs:
+            waiting.append((tag, pool.submit(function, *args)))
             if len(waiting) >= 2 * workers:
                 done_tag, future = waiting.popleft()
                 yield done_tag, future.result()
         while waiting:
             done_tag, future = waiting.popleft()
             yield done_tag, future.result()
-    finally:  # on an error (or a caller that stops early) batches not yet started are dropped
+    finally:  # on an error (or a caller that stops early) jobs not yet started are dropped
         pool.shutdown(wait=True, cancel_futures=True)

@@ -23,6 +23,7 @@ import contextlib
 import email.errors
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
 
@@ -169,7 +170,7 @@ class _Facts:
         return self.msg.lower_header_block
 
     @property
-    def names(self) -> frozenset[bytes]:
+    def names(self) -> AbstractSet[bytes]:
         """The lower-case field names present."""
         return self.msg.field_names
 
@@ -395,8 +396,6 @@ def _hints(facts: _Facts) -> list[str]:
     if not facts.reply_prefixed and any(w in facts.subject for w in _SUBJECT_HINTS):
         hints.append("subject:auto-hint")
     return hints
-
-
 
 
 def _body(facts: _Facts) -> Verdict | None:

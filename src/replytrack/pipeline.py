@@ -202,7 +202,6 @@ class Pipeline:
         )
 
 
-
 def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
     if not is_new:
         return IngestResult(

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import attrs
 
-from replytrack._workers import run_batches
+from replytrack._workers import Inbound, as_pair, run_batches, run_ranges
 from replytrack.correlate import Correlator
 from replytrack.errors import ConfigurationError, NotFoundError, UnknownInboxError
 from replytrack.events import EventBus, ReplyEvent, Subscriber
@@ -34,15 +34,19 @@ from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, ti
 __all__ = ["Tracker"]
 
 Clock = Callable[[], datetime]
-Inbound = bytes | tuple[bytes, datetime | None]
 BATCH_SIZE = 500
 T = TypeVar("T")
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """``items`` in lists of ``size`` (the last may be shorter), read lazily."""
+def _batch_size(size: int) -> int:
     if size < 1:
         raise ConfigurationError(f"batch_size must be at least 1, got {size}")
+    return size
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last may be shorter), read lazily."""
+    _batch_size(size)
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -200,12 +204,14 @@ class Tracker:
         Reply events are still published here, in this process, batch by batch.
         """
         inbox = None if inbox_id is None else self._inbox(inbox_id)
-        pairs = (item if isinstance(item, tuple) else (item, None) for item in messages)
-        batches = ((None, batch) for batch in _batches(pairs, batch_size))
-        results: list[IngestResult] = []
-        for _, done in run_batches(self._pipeline, inbox, batches, workers):
-            results.extend(self._pipeline.publish(done))
-        return results
+        if workers > 1 and isinstance(messages, Sequence):
+            batch_size = _batch_size(batch_size)
+            done = run_ranges(self._pipeline, inbox, messages, batch_size, workers)
+        else:
+            pairs = (as_pair(item) for item in messages)
+            batches = ((None, batch) for batch in _batches(pairs, batch_size))
+            done = (results for _, results in run_batches(self._pipeline, inbox, batches, workers))
+        return [result for batch in done for result in self._pipeline.publish(batch)]
 
     def sync(
         self,
