@@ -41,6 +41,39 @@ def test_an_mbox_unquotes_from_lines_in_bodies(tmp_path: Path) -> None:
     assert message.raw.endswith(b"\n\nFrom here\n")
 
 
+def test_an_mbox_removes_one_quoting_level_of_mboxrd_from_lines(tmp_path: Path) -> None:
+    path = tmp_path / "box"
+    path.write_bytes(b"From x Tue Mar  3 10:00:00 2026\nSubject: a\n\n>>From here\n>not a From\n")
+    [message] = MboxSource(path).fetch(None)
+    assert message.raw == b"Subject: a\n\n>From here\n>not a From\n"
+
+
+def test_mbox_messages_larger_than_the_read_chunk_come_whole_with_file_offsets_as_cursors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("replytrack.sources.mailbox._CHUNK", 64)
+    path = tmp_path / "box"
+    bodies = [b"x" * 300, b"short", b"y" * 1000]
+    separators = [f"From a@example.org Tue Mar  3 10:0{n}:00 2026\n".encode() for n in range(3)]
+    parts = [sep + b"Subject: s\n\n" + body + b"\n" for sep, body in zip(separators, bodies)]
+    path.write_bytes(b"".join(parts))
+    messages = list(MboxSource(path).fetch(None))
+    assert [m.raw for m in messages] == [b"Subject: s\n\n" + body + b"\n" for body in bodies]
+    ends = [sum(len(p) for p in parts[: n + 1]) for n in range(3)]
+    assert [m.cursor for m in messages] == [str(end) for end in ends]
+    assert [m.raw for m in MboxSource(path).fetch(messages[0].cursor)] == [
+        m.raw for m in messages[1:]
+    ]
+
+
+def test_an_mbox_separator_without_a_date_gives_no_received_time(tmp_path: Path) -> None:
+    path = tmp_path / "box"
+    path.write_bytes(b"From MAILER-DAEMON\nSubject: a\n\nhi\nFrom b 2026-03-04T10:00:00Z\n\nb\n")
+    first, second = MboxSource(path).fetch(None)
+    assert first.received_at is None
+    assert second.received_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
 def test_an_mbox_resumes_after_its_cursor_and_sees_appended_mail(tmp_path: Path) -> None:
     path = tmp_path / "box"
     write_mbox(path, 2)

@@ -1,12 +1,14 @@
-"""Local mailboxes: mbox files and Maildir folders, read with the stdlib ``mailbox`` module."""
+"""Local mailboxes: mbox files and Maildir folders, streamed with cursors that resume."""
 
 from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import attrs
 import dateutil.parser
@@ -17,15 +19,22 @@ from replytrack.protocols import SourceMessage
 __all__ = ["MaildirSource", "MboxSource"]
 
 
-def _from_line_time(line: str | None) -> datetime | None:
+_CHUNK = 1 << 20
+_QUOTED_FROM = re.compile(rb"(?m)^>(>*From )")
+
+
+def _from_line_time(line: str) -> datetime | None:
     """The delivery time of an mbox 'From sender asctime-date' line, when it parses (UTC)."""
-    parts = (line or "").split(None, 2)
+    parts = line.split(None, 2)
     if len(parts) < 3:
         return None
-    try:
-        parsed = dateutil.parser.parse(parts[2])
-    except (ValueError, OverflowError):
-        return None
+    try:  # the asctime form nearly every writer uses, read without dateutil's guessing
+        parsed = datetime.strptime(" ".join(parts[2].split()), "%a %b %d %H:%M:%S %Y")
+    except ValueError:
+        try:
+            parsed = dateutil.parser.parse(parts[2])
+        except (ValueError, OverflowError):
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -33,8 +42,9 @@ def _from_line_time(line: str | None) -> datetime | None:
 class MboxSource:
     """An mbox file; the cursor is the byte offset after the last message read.
 
-    Messages are streamed: one is in memory at a time. The received time is the
-    separator line's date (the delivery time), else None (the tracker's clock).
+    Messages are streamed, read in 1 MiB chunks split at separator lines: at most a
+    chunk and one message are in memory. The received time is the separator
+    line's date (the delivery time), else None (the tracker's clock).
     """
 
     path: Path = attrs.field(converter=Path)
@@ -49,24 +59,46 @@ class MboxSource:
         except OSError as exc:
             raise SourceError(f"cannot open mbox {self.path}: {exc.strerror}") from exc
         with handle:
-            handle.seek(int(after) if after else 0)
-            separator: bytes | None = None
-            lines: list[bytes] = []
-            while True:
-                line = handle.readline()
-                if not line or line.startswith(b"From "):
-                    if lines:
-                        yield _mbox_message(separator, lines, handle.tell() - len(line))
-                    if not line:
-                        return
-                    separator, lines = line, []
-                else:
-                    lines.append(line[1:] if line.startswith(b">From ") else line)
+            offset = int(after) if after else 0
+            handle.seek(offset)
+            for buffer, start, end, position in _split_at_separators(handle, offset):
+                message = _mbox_message(buffer, start, end, position)
+                if message is not None:
+                    yield message
 
 
-def _mbox_message(separator: bytes | None, lines: list[bytes], end: int) -> SourceMessage:
-    first = separator.decode("latin-1").strip() if separator else None
-    return SourceMessage(raw=b"".join(lines), received_at=_from_line_time(first), cursor=str(end))
+def _split_at_separators(handle: BinaryIO, offset: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """(buffer, start, end, file offset after it) per message, separator line included."""
+    buffer, start, eof = b"", 0, False
+    while True:
+        cut = buffer.find(b"\nFrom ", start)
+        if cut < 0 and not eof:
+            more = handle.read(_CHUNK)
+            eof = not more
+            offset += start
+            buffer, start = buffer[start:] + more, 0
+            continue
+        end = cut + 1 if cut >= 0 else len(buffer)
+        if end > start:
+            yield buffer, start, end, offset + end
+        if cut < 0:
+            return
+        start = end
+
+
+def _mbox_message(buffer: bytes, start: int, end: int, position: int) -> SourceMessage | None:
+    """The message in ``buffer[start:end]``; None for a separator line with nothing after it."""
+    received = None
+    if buffer.startswith(b"From ", start):
+        newline = buffer.find(b"\n", start, end)
+        if newline < 0:
+            return None
+        received = _from_line_time(buffer[start:newline].decode("latin-1").strip())
+        start = newline + 1
+    raw = buffer[start:end]
+    if b">From " in raw:  # mboxo and mboxrd quote body lines starting "From " by one ">"
+        raw = _QUOTED_FROM.sub(rb"\1", raw)
+    return SourceMessage(raw=raw, received_at=received, cursor=str(position)) if raw else None
 
 
 @attrs.define
