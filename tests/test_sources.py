@@ -55,7 +55,9 @@ def test_mbox_messages_larger_than_the_read_chunk_come_whole_with_file_offsets_a
     path = tmp_path / "box"
     bodies = [b"x" * 300, b"short", b"y" * 1000]
     separators = [f"From a@example.org Tue Mar  3 10:0{n}:00 2026\n".encode() for n in range(3)]
-    parts = [sep + b"Subject: s\n\n" + body + b"\n" for sep, body in zip(separators, bodies)]
+    parts = [
+        sep + b"Subject: s\n\n" + body + b"\n" for sep, body in zip(separators, bodies, strict=True)
+    ]
     path.write_bytes(b"".join(parts))
     messages = list(MboxSource(path).fetch(None))
     assert [m.raw for m in messages] == [b"Subject: s\n\n" + body + b"\n" for body in bodies]
