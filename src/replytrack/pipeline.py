@@ -124,10 +124,12 @@ class Pipeline:
             pending.append((index, Pending(msg, inbox, when, classify(msg))))
 
         matches = self.correlator.correlate_many([p for _, p in pending])
-        contact_ids = {
+        contact_ids = {  # the contacts of replies from another address than the one sent to
             m.send.contact_id
             for (_, p), m in zip(pending, matches, strict=True)
-            if m is not None and p.verdict.kind is MessageKind.HUMAN  # only replies are checked
+            if m is not None
+            and p.verdict.kind is MessageKind.HUMAN
+            and p.msg.from_address != m.send.address
         }
         contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
 
