@@ -36,7 +36,7 @@ from replytrack.models import (
     ReplyTo,
     Send,
 )
-from replytrack.protocols import Store
+from replytrack.protocols import SharedStore, Store
 from replytrack.reports import compute_contact_properties, compute_report
 from replytrack.testing.factories import make_send
 
@@ -391,6 +391,22 @@ class StoreContract:
         store.set_cursor(TENANT, "imap:sales", "10")
         store.set_cursor(TENANT, "imap:sales", "42")
         assert store.get_cursor(TENANT, "imap:sales") == "42"
+
+    # -- several processes -------------------------------------------------------
+    def test_a_shared_store_reopened_sees_and_counts_the_same_records(self, store: Store) -> None:
+        if not isinstance(store, SharedStore):
+            pytest.skip(f"{type(store).__name__} is not a SharedStore (it has no reopen())")
+        send = make_send(sent_at=T0)
+        store.add_sends(TENANT, [send])
+        other = store.reopen()
+        try:
+            assert other is not store
+            assert other.get_sends(TENANT, [send.id]) == {send.id: send}
+            assert other.add_replies(TENANT, [reply_to(send, "m@x")]) == [True]
+            assert store.add_replies(TENANT, [reply_to(send, "m@x")]) == [False]
+            assert store.report(TENANT).replies == 1
+        finally:
+            other.close()
 
     # -- tenancy -----------------------------------------------------------------
     def test_one_tenant_never_sees_another_tenants_records(self, store: Store) -> None:
