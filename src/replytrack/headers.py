@@ -47,7 +47,7 @@ def new_send_id(now_ms: int | None = None) -> str:
 class TokenSigner:
     """Makes and verifies the signed Message-IDs of one installation and tenant."""
 
-    __slots__ = ("_key", "domain", "tenant")
+    __slots__ = ("_keyed", "domain", "tenant")
 
     def __init__(self, secret: bytes, domain: str, tenant: str) -> None:
         if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
@@ -62,13 +62,14 @@ class TokenSigner:
             )
         if not tenant:
             raise ConfigurationError("tenant must be a non-empty string")
-        self._key = secret
+        self._keyed = hmac.new(secret, b"replytrack-send\0" + tenant.encode() + b"\0", "sha256")
         self.domain = domain
         self.tenant = tenant
 
     def mac(self, send_id: str) -> str:
-        message = b"replytrack-send\0" + self.tenant.encode() + b"\0" + send_id.encode()
-        return hmac.digest(self._key, message, "sha256")[:10].hex()
+        keyed = self._keyed.copy()  # the key and the tenant prefix are hashed once, here
+        keyed.update(send_id.encode())
+        return keyed.digest()[:10].hex()
 
     def message_id(self, send_id: str) -> str:
         """The Message-ID header value for a send, angle brackets included."""
