@@ -60,7 +60,7 @@ class RetryTransaction(Exception):
 
 
 class _NotAllNew(Exception):
-    """The fast path of add_sends met sends that already exist."""
+    """The fast path of add_sends or add_replies met records that already exist."""
 
 
 class SQLStore(abc.ABC):
@@ -247,23 +247,39 @@ class SQLStore(abc.ABC):
 
     # -- replies -----------------------------------------------------------------
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
-        def work(tx: Tx) -> list[bool]:
+        if not replies:
+            return []
+        firsts: dict[tuple[str, str], int] = {}
+        for index, reply in enumerate(replies):
+            firsts.setdefault(reply.key, index)
+        order = sorted(firsts.items())  # key order: concurrent batches lock alike
+        rows = [r.reply_row(tenant, replies[index]) for _, index in order]
+
+        def work(tx: Tx, *, fast: bool) -> list[bool]:
+            """The fast path is a plain insert, cheaper than ON CONFLICT and RETURNING,
+            and backs off when a key already exists; the keys decide either way."""
+            if fast:
+                try:
+                    tx.bulk(_REPLIES, r.REPLY_TYPES, rows, "")
+                except DuplicateKey:
+                    raise _NotAllNew() from None
+                inserted = [index for _, index in order]
+            else:
+                suffix = _NEW_ONLY + " RETURNING send_id, inbound_id"
+                keys = tx.bulk_returning(_REPLIES, r.REPLY_TYPES, rows, suffix)
+                inserted = [firsts[(key[0], key[1])] for key in keys]
             fresh = [False] * len(replies)
-            firsts: dict[tuple[str, str], int] = {}
-            for index, reply in enumerate(replies):
-                firsts.setdefault(reply.key, index)
-            order = sorted(firsts.items())  # key order: concurrent batches lock alike
-            rows = [r.reply_row(tenant, replies[index]) for _, index in order]
             deltas = Deltas()
-            suffix = _NEW_ONLY + " RETURNING send_id, inbound_id"
-            for key in tx.bulk_returning(_REPLIES, r.REPLY_TYPES, rows, suffix):
-                index = firsts[(key[0], key[1])]
+            for index in inserted:
                 fresh[index] = True
                 deltas.add(replies[index], +1)
             deltas.apply(tx, tenant)
             return fresh
 
-        return self._transact(work) if replies else []
+        try:
+            return self._transact(lambda tx: work(tx, fast=True))
+        except _NotAllNew:
+            return self._transact(lambda tx: work(tx, fast=False))
 
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
