@@ -10,6 +10,7 @@ all: forked after the list exists, they read it from their copy of its memory
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +39,9 @@ _inherited: Sequence[Inbound] = ()
 
 def _start(pipeline: Pipeline) -> None:
     global _pipeline
+    # Everything inherited from the parent stays as it is: the collector never walks it
+    # (nor dirties its pages, which fork shares until written).
+    gc.freeze()
     assert isinstance(pipeline.store, SharedStore)
     store = pipeline.store.reopen()
     correlator = attrs.evolve(pipeline.correlator, store=store)
