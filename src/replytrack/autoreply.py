@@ -46,7 +46,7 @@ _CHALLENGE_HEADERS = ("x-bluebottle-request",)
 _CHALLENGE_DOMAINS = ("boxbe.com",)
 _CHALLENGE_SUBDOMAINS = tuple("." + domain for domain in _CHALLENGE_DOMAINS)
 _SUBJECT_HINTS = ("thank you for your", "out of office", "out of the office", "vacation",
-                        "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
+                  "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
 _AUTO_HEADERS = tuple(
     (name.encode(), name, accepted) for name, accepted in tables.AUTO_HEADER_VALUES.items()
 )
