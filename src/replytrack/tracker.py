@@ -202,8 +202,9 @@ class Tracker:
         ``workers`` > 1 runs the batches in that many processes, each with its own
         connection to the store (SQLiteStore, PostgresStore: see :class:`SharedStore`).
         The workers read a list (or other sequence) of messages from the memory they
-        inherit; other iterables are sent to them batch by batch. Reply events are
-        still published here, in this process, batch by batch.
+        inherit; other iterables are sent to them batch by batch. The clock and the
+        contact resolver are called in the workers. Reply events are still published
+        here, in this process, batch by batch.
         """
         inbox = None if inbox_id is None else self._inbox(inbox_id)
         if workers > 1 and isinstance(messages, Sequence):
