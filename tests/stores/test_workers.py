@@ -84,6 +84,18 @@ def test_a_sync_with_workers_saves_the_cursor_past_every_batch_and_resumes_with_
         store.close()  # type: ignore[attr-defined]
 
 
+def test_messages_from_an_iterator_are_sent_to_the_workers_batch_by_batch(store_url: str) -> None:
+    messages = seed(store_url, 50)
+    store = open_store(store_url)
+    tracker = make_tracker(store)
+    try:
+        results = tracker.ingest_many("sales", iter(messages), batch_size=7, workers=2)
+        assert [r.outcome for r in results] == [Outcome.REPLY] * 50
+        assert [r.reply.contact_id for r in results if r.reply] == [f"c{n}" for n in range(50)]
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("workers", [0, -1])
 def test_fewer_than_one_worker_is_refused(workers: int) -> None:
     tracker = make_tracker(MemoryStore())
