@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -411,3 +412,27 @@ def test_a_batch_size_below_one_is_refused_before_anything_is_ingested() -> None
     tracker = make_tracker()
     with pytest.raises(ConfigurationError, match="batch_size must be at least 1, got 0"):
         tracker.ingest_many("sales", [make_message()], batch_size=0)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_waits_while_a_batch_runs_and_is_left_as_it_was(
+    enabled: bool,
+) -> None:
+    during: list[bool] = []
+
+    def clock() -> datetime:  # called inside the batch for a message without a received time
+        during.append(gc.isenabled())
+        return at(2)
+
+    tracker = Tracker(MemoryStore(), secret=SECRET, domain="mail.example.com", clock=clock)
+    tracker.connect_inbox(Inbox(id="sales", address="sales@example.com"), connected_at=T0)
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    before = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        result = tracker.ingest("sales", make_reply(send))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if before else gc.disable)()
+    assert during == [False]
+    assert result.outcome is Outcome.REPLY

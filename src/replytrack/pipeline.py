@@ -8,8 +8,10 @@ the reply events, in the process that owns the subscribers.
 
 from __future__ import annotations
 
+import contextlib
 import enum
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -104,6 +106,12 @@ class Pipeline:
         self, given: Inbox | None, batch: Sequence[tuple[bytes, datetime | None]]
     ) -> list[IngestResult]:
         """Ingest one batch received by ``given`` (None: resolve each message's inbox)."""
+        with _collector_paused():
+            return self._run(given, batch)
+
+    def _run(
+        self, given: Inbox | None, batch: Sequence[tuple[bytes, datetime | None]]
+    ) -> list[IngestResult]:
         results: list[IngestResult | None] = [None] * len(batch)
         recipients = _by_recipient(self.store.list_inboxes(self.tenant)) if given is None else {}
         pending: list[tuple[int, Pending]] = []
@@ -202,6 +210,23 @@ class Pipeline:
             Outcome.WRONG_SENDER,
             f"{sender or 'no sender'} is not an address of contact {send.contact_id}",
         )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch runs, as it was before afterwards.
+
+    A batch's objects live until it ends and then die by reference counting; collecting
+    in between only walks them again and again (a tenth of ingest time, measured). Cycles
+    made meanwhile are collected after the batch.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
