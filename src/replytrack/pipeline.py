@@ -106,7 +106,7 @@ class Pipeline:
         self, given: Inbox | None, batch: Sequence[tuple[bytes, datetime | None]]
     ) -> list[IngestResult]:
         """Ingest one batch received by ``given`` (None: resolve each message's inbox)."""
-        with _collector_paused():
+        with collector_paused():
             return self._run(given, batch)
 
     def _run(
@@ -213,7 +213,7 @@ class Pipeline:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch runs, as it was before afterwards.
 
     A batch's objects live until it ends and then die by reference counting; collecting
