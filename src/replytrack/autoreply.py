@@ -45,6 +45,10 @@ _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _CHALLENGE_HEADERS = ("x-bluebottle-request",)
 _CHALLENGE_DOMAINS = ("boxbe.com",)
 _CHALLENGE_SUBDOMAINS = tuple("." + domain for domain in _CHALLENGE_DOMAINS)
+# Headers of discussion lists (Mailman/Majordomo/Google Groups) and of bulk senders.
+_LIST_HEADERS = ("list-post", "x-beenthere", "mailing-list")
+_BULK_HEADERS = ("list-unsubscribe", "list-id", "feedback-id")
+_LIST_KEYS = frozenset(name.encode() for name in _LIST_HEADERS)
 _SUBJECT_HINTS = ("thank you for your", "out of office", "out of the office", "vacation",
                   "automatic", "auto-reply", "autoreply", "absence", "abwesen")  # fmt: skip
 _AUTO_HEADERS = tuple(
@@ -92,7 +96,7 @@ _RULE_HEADERS = frozenset(
     for name in (
         *_CHALLENGE_HEADERS, *tables.AUTO_HEADER_VALUES, "x-delivery-agent", "auto-submitted",
         "x-failed-recipients", "precedence", "x-precedence", "x-auto-response-suppress",
-        "list-unsubscribe", "list-id", "feedback-id", "list-post", "x-beenthere", "mailing-list",
+        *_LIST_HEADERS, *_BULK_HEADERS,
     )
 )  # fmt: skip
 # Any of these anywhere in the subject sends the message through every rule.
@@ -120,14 +124,7 @@ def _plainly_human(facts: _Facts) -> bool:
     ):
         return False
     local, domain = facts.sender
-    if (
-        not local
-        or local in tables.DAEMON_LOCALPARTS
-        or local in tables.NOREPLY_LOCALPARTS
-        or local.startswith(("noreply", "no-reply"))
-        or domain in _CHALLENGE_DOMAINS
-        or domain.endswith(_CHALLENGE_SUBDOMAINS)
-    ):
+    if facts.daemon or _no_reply(local) or _challenge_domain(domain):
         return False
     subject = facts.subject
     if _RULE_SUBJECT_WORDS.search(subject) or subject in tables.AUTO_SUBJECT_EXACT:
@@ -235,7 +232,7 @@ class _Facts:
     @_lazy
     def relayed(self) -> bool:
         """Relayed by a discussion list (Mailman/Majordomo/Google Groups conventions)."""
-        if not self.names.isdisjoint((b"list-post", b"x-beenthere", b"mailing-list")):
+        if not self.names.isdisjoint(_LIST_KEYS):
             return True
         local = self.lower("sender").partition("@")[0].rsplit("<", 1)[-1]
         return local.endswith(("-bounces", "-owner", "-request")) or local.startswith("owner-")
@@ -253,6 +250,14 @@ def _verdict(
     return Verdict(kind=kind, reasons=reasons, subtype=plain, return_date=back)
 
 
+def _challenge_domain(domain: str) -> bool:
+    return domain in _CHALLENGE_DOMAINS or domain.endswith(_CHALLENGE_SUBDOMAINS)
+
+
+def _no_reply(local: str) -> bool:
+    return local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply"))
+
+
 def _challenge(facts: _Facts) -> Verdict | None:
     for name in _CHALLENGE_HEADERS:
         if name.encode() in facts.names:
@@ -265,8 +270,7 @@ def _challenge(facts: _Facts) -> Verdict | None:
             "header:x-delivery-agent=tmda",
             subtype=Subtype.CHALLENGE_RESPONSE,
         )
-    domain = facts.sender[1]
-    if domain in _CHALLENGE_DOMAINS or domain.endswith(_CHALLENGE_SUBDOMAINS):
+    if _challenge_domain(facts.sender[1]):
         return _verdict(
             MessageKind.AUTO_REPLY, "sender:challenge-response", subtype=Subtype.CHALLENGE_RESPONSE
         )
@@ -429,17 +433,12 @@ def _newsletter(facts: _Facts) -> Verdict | None:
 
 
 def _bulk(facts: _Facts) -> Verdict | None:
-    local = facts.sender[0]
-    if local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply")):
+    if _no_reply(facts.sender[0]):
         return _verdict(MessageKind.BULK, "sender:no-reply", subtype=Subtype.NOTIFICATION)
     precedence = facts.lower("precedence")
     if facts.relayed or (facts.threaded and precedence != "junk"):
         return None
-    reasons = [
-        f"header:{n}"
-        for n in ("list-unsubscribe", "list-id", "feedback-id")
-        if n.encode() in facts.names
-    ]
+    reasons = [f"header:{n}" for n in _BULK_HEADERS if n.encode() in facts.names]
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"header:precedence={precedence}")
     return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST) if reasons else None
