@@ -46,7 +46,7 @@ def first_text(msg: RawMessage, limit: int) -> TextPart | None:
     """
     fields = dict.fromkeys(_PART_FIELDS, "")
     fields["content-type"] = msg.get("content-type") or ""
-    if not fields["content-type"].lower().lstrip().startswith("multipart/"):
+    if not content_type(fields["content-type"])[0].startswith("multipart/"):
         fields.update((name, msg.get(name) or "") for name in _PART_FIELDS[1:])
     return _first(fields, msg.raw, msg.body_offset, len(msg.raw), limit, 0)
 
