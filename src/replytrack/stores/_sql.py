@@ -9,9 +9,10 @@ what was really written; Python only compares contents to report conflicts.
 from __future__ import annotations
 
 import abc
+import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import attrs
 
@@ -70,9 +71,14 @@ class SQLStore(abc.ABC):
     def _transact(self, work: Callable[[Tx], T], *, write: bool = True) -> T:
         """Run ``work`` in one transaction and commit; roll back if it raises."""
 
-    @abc.abstractmethod
+    # Set by each store: its one connection, and the lock that serialises calls on it.
+    _conn: Any
+    _lock: threading.RLock
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection; the store cannot be used afterwards."""
+        with self._lock:
+            self._conn.close()
 
     def reopen(self) -> Self:
         """A new connection to the same database, with the same settings (for a worker process)."""

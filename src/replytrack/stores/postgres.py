@@ -131,11 +131,6 @@ class PostgresStore(SQLStore):
             found = int(rows[0][0]) if rows else 0
         migrate(tx, found, f"PostgreSQL database {self._conn.info.dbname!r}", sqlite=False)
 
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        with self._lock:
-            self._conn.close()
-
     def _transact(self, work: Callable[[Any], T], *, write: bool = True) -> T:
         with self._lock:
             for attempt in range(_ATTEMPTS):

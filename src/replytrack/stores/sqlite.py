@@ -111,11 +111,6 @@ class SQLiteStore(SQLStore):
     def _migrate(self, tx: _Tx) -> None:
         migrate(tx, _read_version(tx), str(self.path), sqlite=True)
 
-    def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
-        with self._lock:
-            self._conn.close()
-
     def _transact(self, work: Callable[[Any], T], *, write: bool = True) -> T:
         with self._lock:
             for attempt in range(_ATTEMPTS):
