@@ -128,8 +128,9 @@ class RawMessage:
         values = self._cache.get(key)
         if values is None:
             counts = self._counts if self._counts is not None else self._count_fields()
-            count = counts.get(key.encode("ascii", "replace"), 0)
-            values = _find_values(self._block, self._lower, key, count) if count else []
+            field = key.encode("ascii", "replace")
+            count = counts.get(field, 0)
+            values = _find_values(self._block, self._lower, field, count) if count else []
             self._cache[key] = values
         return values
 
@@ -268,13 +269,13 @@ def _looks_like_field(block: bytes) -> bool:
     return 0 < colon < (newline if newline >= 0 else len(block)) and b" " not in block[:colon]
 
 
-def _find_values(block: bytes, lower: bytes, name: str, count: int) -> list[str]:
+def _find_values(block: bytes, lower: bytes, name: bytes, count: int) -> list[str]:
     """The unfolded values of the ``count`` fields ``name`` in a block that starts with a newline.
 
     A field found once is searched from the end: the fields read most (From,
     Subject, threading, MIME) follow the trace fields each relay puts on top.
     """
-    key = b"\n" + name.encode("ascii", "replace") + b":"
+    key = b"\n" + name + b":"
     values = []
     position = lower.rfind(key) if count == 1 else lower.find(key)
     while position >= 0:
