@@ -76,6 +76,8 @@ def test_parsing_the_same_value_twice_returns_the_cached_result() -> None:
         ("Jane <ja..ne@example.com>", "two dots in a row in the local part", 8),
         ("a@example.com, b@example.com", "a comma: give one address only", 13),
         ("a@example.com\r\nBcc: b@example.com", "a line break or control character", 13),
+        ("jane@[192.0.2.1]", "'[' is not allowed in a domain", 5),
+        ("jane@example.com.", "an empty label in the domain (two dots, or a dot at an end)", 17),
     ],
 )
 def test_an_invalid_address_says_what_is_wrong_and_where(
@@ -88,6 +90,30 @@ def test_an_invalid_address_says_what_is_wrong_and_where(
 def test_the_description_of_an_invalid_address_puts_a_caret_under_the_problem() -> None:
     lines = invalid("jane@@example.com").describe().splitlines()
     assert lines[1:] == ["  jane@@example.com", "       ^"]
+
+
+@pytest.mark.parametrize("value", ["a@localhost", "bob@corp.local", "x@site.invalid"])
+def test_special_use_domains_that_cannot_receive_mail_are_refused(value: str) -> None:
+    problem = invalid(value)
+    assert "special-use or reserved name" in problem.reason
+    assert problem.position is None
+
+
+def test_the_test_domain_of_rfc_2606_is_accepted_for_test_suites() -> None:
+    assert parsed("qa@example.test").spec == "qa@example.test"
+
+
+def test_a_quoted_local_part_that_needs_its_quotes_keeps_them_in_the_text() -> None:
+    address = parsed('"ja ne"@example.com')
+    assert (address.local, address.text) == ("ja ne", '"ja ne"@example.com')
+
+
+def test_an_encoded_word_display_name_is_not_the_address() -> None:
+    assert parsed("=?utf-8?q?J=C3=BCrgen?= <j@example.com>").spec == "j@example.com"
+
+
+def test_idna_2008_keeps_sharp_s_instead_of_mapping_it_to_ss() -> None:
+    assert parsed("x@faß.de").domain == "xn--fa-hia.de"
 
 
 # -- providers ----------------------------------------------------------------------------

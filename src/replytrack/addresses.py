@@ -1,4 +1,4 @@
-"""Email addresses: parse them (flanker), and tell when two spellings reach one mailbox.
+"""Email addresses: parse them (email-validator, syntax only), and tell when two spellings reach one mailbox.
 
 :func:`parse_address` turns one address, with or without a display name, into
 an :class:`Address`, or an :class:`InvalidAddress` that says what is wrong and
@@ -21,15 +21,13 @@ where. Parses are cached, so calling it once per recipient stays cheap.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
 import re
 import string
-import warnings
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
+from email_validator import EmailNotValidError, validate_email
 
 __all__ = [
     "Address",
@@ -91,21 +89,33 @@ class InvalidAddress:
 
 @functools.lru_cache(maxsize=8192)
 def parse_address(value: str) -> Address | InvalidAddress:
-    """Parse one address, such as ``Sales <sales@example.com>``; the result is cached."""
-    flanker = _flanker()
+    """Parse one address, such as ``Sales <sales@example.com>``; the result is cached.
+
+    Syntax only (RFC 5322 with RFC 6531 internationalised addresses, IDNA 2008
+    domains): nothing is looked up in the DNS.
+    """
     try:
-        parsed = flanker.parse(value, strict=True)
-        ascii_domain = parsed.ace_hostname if parsed is not None else ""
-    except ValueError:  # idna errors surface as ValueError subclasses
-        parsed = None
-    if parsed is None or not isinstance(parsed, flanker.EmailAddress):
+        checked = validate_email(
+            value,
+            check_deliverability=False,
+            allow_display_name=True,
+            allow_quoted_local=True,
+            allow_domain_literal=False,
+            globally_deliverable=False,
+            test_environment=True,
+        )
+    except EmailNotValidError as exc:
         reason, position = _locate_problem(value)
+        if position is None and value.strip():
+            reason = str(exc).rstrip(".")
         return InvalidAddress(value=value, reason=reason, position=position)
+    local = _unquote(checked.local_part)
+    quoted = f'"{_escape(local)}"' if checked.local_part.startswith('"') else local
     return Address(
-        local=_unquote(str(parsed.mailbox)),
-        domain=str(ascii_domain).lower(),
-        text=str(parsed.address),
-        display_name=str(parsed.display_name or ""),
+        local=local,
+        domain=checked.ascii_domain.lower(),
+        text=f"{quoted}@{checked.domain}",
+        display_name=checked.display_name or "",
     )
 
 
@@ -145,36 +155,18 @@ def equivalent(a: str | Address, b: str | Address, provider: Provider | None = N
     return mailbox_key(first, provider) == mailbox_key(second, provider)
 
 
-@functools.cache
-def _flanker() -> Any:
-    """flanker's address module, imported on first use.
-
-    flanker imports the stdlib ``cgi`` and ``imghdr`` modules, deprecated since
-    Python 3.11; their warnings are silenced here so that ``filterwarnings =
-    error`` test suites downstream keep working. The first import in a new
-    environment also builds flanker's parser tables, and PLY prints grammar
-    notes while it does: an import has nothing to say, so its output is dropped.
-    """
-    quiet = io.StringIO()
-    with (
-        warnings.catch_warnings(),
-        contextlib.redirect_stderr(quiet),
-        contextlib.redirect_stdout(quiet),
-    ):
-        warnings.filterwarnings("ignore", r"'\w+' is deprecated", DeprecationWarning)
-        from flanker.addresslib import address
-
-    return address
-
-
 def _unquote(local: str) -> str:
     if len(local) >= 2 and local[0] == local[-1] == '"':
         return re.sub(r"\\(.)", r"\1", local[1:-1])
     return local
 
 
+def _escape(local: str) -> str:
+    return local.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _locate_problem(value: str) -> tuple[str, int | None]:
-    """Find what flanker rejected, as (reason, position in ``value``); best effort."""
+    """Find what the parser rejected, as (reason, position in ``value``); best effort."""
     if not value.strip():
         return "the address is empty", None
     control = next((i for i, c in enumerate(value.strip()) if ord(c) < 32 or ord(c) == 127), None)
@@ -202,7 +194,7 @@ def _locate_problem(value: str) -> tuple[str, int | None]:
     if found is not None:
         reason, offset = found
         return reason, start + offset
-    return "flanker could not parse it", None
+    return "the parser could not read it", None
 
 
 def _unquoted(spec: str, wanted: str) -> int | None:
