@@ -8,7 +8,7 @@ working for callers who do not know replytrack::
     ├── ConfigurationError (ValueError)       wrong settings: secret, domain, naive datetime
     ├── MalformedMessageError (ValueError)    unreadable mail; ingest reports it as MALFORMED
     ├── HeaderError (ValueError)              a header value that cannot be parsed
-    ├── FilterSyntaxError (ValueError)        a bad segment filter expression
+    ├── SegmentSyntaxError (ValueError)       a segment that is not valid: where and why
     ├── NotFoundError (LookupError)           an id the caller named does not exist
     │   └── UnknownInboxError                 an inbox id that was never connected
     ├── ConflictError (ValueError)            a record that already exists with other content
@@ -24,13 +24,13 @@ from __future__ import annotations
 __all__ = [
     "ConfigurationError",
     "ConflictError",
-    "FilterSyntaxError",
     "HeaderError",
     "MalformedMessageError",
     "MissingDriverError",
     "NotFoundError",
     "ReplytrackError",
     "SchemaVersionError",
+    "SegmentSyntaxError",
     "SourceError",
     "StoreConnectionError",
     "StoreError",
@@ -54,14 +54,42 @@ class HeaderError(ReplytrackError, ValueError):
     """A header value cannot be parsed; the message names the header."""
 
 
-class FilterSyntaxError(ReplytrackError, ValueError):
-    """A segment filter expression is not valid; ``position`` is the offending offset."""
+class SegmentSyntaxError(ReplytrackError, ValueError):
+    """A segment is not valid. The message says why in the segment language's own words,
+    with a caret line under the offending text.
 
-    def __init__(self, message: str, *, expression: str, position: int) -> None:
-        pointer = f"\n  {expression}\n  {' ' * position}^"
-        super().__init__(f"{message} at position {position}{pointer}")
-        self.expression = expression
+    ``position`` and ``end`` are offsets into ``text`` (``line`` and ``column`` count from
+    1), ``expected`` what the parser would have accepted there, ``suggestion`` the
+    "did you mean" replacement when there is a close one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str,
+        position: int,
+        end: int | None = None,
+        expected: tuple[str, ...] = (),
+        suggestion: str | None = None,
+    ) -> None:
+        self.message = message
+        self.text = text
         self.position = position
+        self.end = max(end if end is not None else position + 1, position + 1)
+        self.expected = expected
+        self.suggestion = suggestion
+        start = text.rfind("\n", 0, position) + 1
+        stop = text.find("\n", position)
+        self.line = text.count("\n", 0, position) + 1
+        self.column = position - start + 1
+        shown = text[start : len(text) if stop < 0 else stop]
+        width = max(1, min(self.end, start + len(shown)) - position)
+        where = (
+            f"line {self.line}, column {self.column}" if "\n" in text else f"column {self.column}"
+        )
+        self.caret = " " * (position - start) + "^" * width
+        super().__init__(f"{message} ({where})\n  {shown}\n  {self.caret}")
 
 
 class NotFoundError(ReplytrackError, LookupError):
