@@ -20,14 +20,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
 from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
 from replytrack.reports import ContactProperties, EmailReport
 
-__all__ = ["InboxSource", "SharedStore", "SourceMessage", "Store"]
+if TYPE_CHECKING:
+    from replytrack.segments import Segment
+
+__all__ = [
+    "InboxSource",
+    "ListingStore",
+    "SegmentStore",
+    "SharedStore",
+    "SourceMessage",
+    "Store",
+]
 
 
 @runtime_checkable
@@ -124,6 +134,36 @@ class SharedStore(Store, Protocol):
 
     def reopen(self) -> Store:
         """A new, separate connection to the same store (called in a worker process)."""
+
+
+@runtime_checkable
+class ListingStore(Store, Protocol):
+    """A Store that also lists a tenant's contacts, sends and emails: segments are then
+    evaluated in memory over what it lists (``replytrack.segments``), no SQL needed.
+    MemoryStore, SQLiteStore and PostgresStore are ListingStores."""
+
+    def list_contacts(self, tenant: str) -> list[Contact]:
+        """Every contact of the tenant, ordered by id."""
+
+    def list_sends(
+        self, tenant: str, *, email_id: str | None = None, contact_id: str | None = None
+    ) -> list[Send]:
+        """Sends filtered by email and contact, ordered by ``sent_at`` then id."""
+
+    def list_email_ids(self, tenant: str) -> list[str]:
+        """The ids of the tenant's marketing emails, sorted."""
+
+
+@runtime_checkable
+class SegmentStore(Protocol):
+    """A store that runs segments itself (SQLiteStore and PostgresStore compile them to
+    SQL); it must return what the in-memory evaluator would, for every segment."""
+
+    def segment_contact_ids(self, tenant: str, segment: Segment, now: datetime) -> list[str]:
+        """The ids of the tenant's contacts in ``segment`` at ``now``, sorted."""
+
+    def segment_count(self, tenant: str, segment: Segment, now: datetime) -> int:
+        """How many of the tenant's contacts are in ``segment`` at ``now``."""
 
 
 @attrs.frozen(kw_only=True)

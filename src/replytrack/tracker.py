@@ -5,7 +5,7 @@ Ingesting runs :mod:`replytrack.pipeline` over batches of messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TypeVar
@@ -30,6 +30,8 @@ from replytrack.pipeline import ContactResolver, IngestResult, Outcome, Pipeline
 from replytrack.protocols import InboxSource, Store
 from replytrack.replyto import SendPlan, ValidationReport, plan_sends, resolve_reply_to, validate
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
+from replytrack.segments import Schema, Segment
+from replytrack.segments._query import SegmentQuery, bind
 
 __all__ = ["Tracker"]
 
@@ -284,6 +286,22 @@ class Tracker:
             self.tenant, contact_id=contact_id, kinds=(MessageKind.HUMAN,)
         )
         return [timeline_entry(r) for r in replies]
+
+    # -- segments ----------------------------------------------------------------
+    def segment(
+        self,
+        segment: Segment | str,
+        *,
+        tz: str = "UTC",
+        properties: Schema | Mapping[str, str] | None = None,
+    ) -> SegmentQuery:
+        """This tenant's contacts in a segment: ``.contact_ids()``, ``.count()``,
+        ``.contains(contact_id)``, at the tracker's clock unless given ``now``.
+
+        ``segment`` is parsed (with ``tz`` and ``properties``) when it is text; the
+        email ids it names must exist (see docs/segments.md).
+        """
+        return bind(self.store, self.tenant, segment, self._clock, tz=tz, properties=properties)
 
     # -- events ------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:

@@ -8,6 +8,15 @@ summer one, owner is Alice", evaluated in memory or compiled to SQL (see docs/se
 
 from replytrack.errors import SegmentSyntaxError
 from replytrack.segments._fields import Schema, segment_values
+from replytrack.segments._query import SegmentQuery, evaluate_in_memory
 from replytrack.segments._segment import Segment, parse
 
-__all__ = ["Schema", "Segment", "SegmentSyntaxError", "parse", "segment_values"]
+__all__ = [
+    "Schema",
+    "Segment",
+    "SegmentQuery",
+    "SegmentSyntaxError",
+    "evaluate_in_memory",
+    "parse",
+    "segment_values",
+]

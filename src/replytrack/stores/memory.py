@@ -70,6 +70,30 @@ class MemoryStore:
         known = self._t(tenant).contacts
         return {cid: known[cid] for cid in contact_ids if cid in known}
 
+    # -- listings, for segments evaluated in memory (replytrack.protocols.ListingStore) --
+    def list_contacts(self, tenant: str) -> list[Contact]:
+        with self._lock:
+            return sorted(self._t(tenant).contacts.values(), key=lambda c: c.id)
+
+    def list_sends(
+        self, tenant: str, *, email_id: str | None = None, contact_id: str | None = None
+    ) -> list[Send]:
+        with self._lock:
+            sends = list(self._t(tenant).sends.values())
+        return sorted(
+            (
+                s
+                for s in sends
+                if (email_id is None or s.email_id == email_id)
+                and (contact_id is None or s.contact_id == contact_id)
+            ),
+            key=lambda s: (s.sent_at, s.id),
+        )
+
+    def list_email_ids(self, tenant: str) -> list[str]:
+        with self._lock:
+            return sorted(self._t(tenant).emails)
+
     def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
         with self._lock:
             data = self._t(tenant)
