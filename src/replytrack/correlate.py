@@ -8,9 +8,11 @@ Strategies, strongest first; a later one never beats an earlier one:
    where only a send of this tenant signed under a rotated secret can be found.
 2. ``MESSAGE_ID`` (0.95): a Message-ID we sent, or the provider's rewrite of it
    recorded by the integrator, found in the threading headers. Every id is
-   looked up, not only the last. For automatic mail (bounces quote the original
-   headers in their body rather than thread), the Message-ID, In-Reply-To and
-   References lines of the returned original are read the same way.
+   looked up, not only the last. A bounce or read receipt is about one message,
+   so only its direct parent is looked up (In-Reply-To, else the last References
+   id). For automatic mail that does not thread (bounces quote the original's
+   headers in their body), the returned original's own Message-ID is read: never
+   its In-Reply-To or References, which name earlier messages of the thread.
 3. ``FALLBACK`` (0.6, on by default): for a human message with no header match,
    the sender is an address of a contact who got a send whose Reply-To is this
    inbox within the window, and the normalised subject (or Outlook's
@@ -24,6 +26,7 @@ Lookups are made for a whole batch at once: one ``get_sends``, one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -45,7 +48,10 @@ CONFIDENCE = {
     MatchStrategy.MANUAL: 1.0,
 }
 _RETURNED_HEADER_SCAN = 64 * 1024  # bytes of a bounce body searched for the original's headers
-_RETURNED_HEADERS = (b"message-id:", b"in-reply-to:", b"references:")
+_RETURNED_HEADERS = frozenset((b"message-id", b"in-reply-to", b"references"))
+_FIELD_START = re.compile(rb"([!-9;-~]+):")  # a header field's name at the start of a line
+# Notices about one message (a delivery failure or delay, a read receipt).
+_NOTICES = frozenset((MessageKind.BOUNCE, MessageKind.RECEIPT))
 
 
 @attrs.frozen(kw_only=True)
@@ -93,7 +99,7 @@ class Correlator:
 
     def correlate_many(self, batch: Sequence[Pending]) -> list[Match | None]:
         """A Match (or None) per message, with a few store lookups for the whole batch."""
-        ids = [thread_ids(p.msg.get_all("in-reply-to"), p.msg.get_all("references")) for p in batch]
+        ids = [_threading_ids(p) for p in batch]
         matches, forged = self._by_ids(ids)
         returned = {
             n: _returned_ids(p.msg)
@@ -188,15 +194,60 @@ class Correlator:
         return results
 
 
+def _threading_ids(pending: Pending) -> list[str]:
+    """The ids a message's own threading headers give to look up, most telling first.
+
+    A delivery or read notice is about one message: its direct parent (In-Reply-To,
+    else the last References id). Some servers copy the returned message's whole
+    References chain into the notice, and the oldest id there is the campaign send
+    even when it was a later message of the thread that bounced.
+    """
+    in_reply_to, references = pending.msg.get_all("in-reply-to"), pending.msg.get_all("references")
+    if pending.verdict.kind in _NOTICES:
+        return parse_msg_ids(in_reply_to) or parse_msg_ids(references)[-1:]
+    return thread_ids(in_reply_to, references)
+
+
 def _returned_ids(msg: RawMessage) -> list[str]:
-    """Threading ids of the original message a bounce or auto-reply returns in its body."""
-    body = msg.body_head(_RETURNED_HEADER_SCAN)
-    values: list[str] = []
+    """The ids of the original message a bounce or auto-reply returns in its body.
+
+    Only the original's own Message-ID: its In-Reply-To and References name earlier
+    messages of the thread, so a bounce of the rep's later reply-all would count
+    against the campaign send. One exception: an original without In-Reply-To whose
+    References is a single id is how our sends go out (``Send.headers``), and that id
+    is ours even when the sending service rewrote the Message-ID.
+    """
+    fields = _returned_fields(msg.body_head(_RETURNED_HEADER_SCAN))
+    ids = parse_msg_ids(fields.get(b"message-id", []))
+    references = parse_msg_ids(fields.get(b"references", []))
+    if not fields.get(b"in-reply-to") and len(references) == 1 and references[0] not in ids:
+        ids.append(references[0])
+    return ids
+
+
+def _returned_fields(body: bytes) -> dict[bytes, list[str]]:
+    """The values of the threading fields written in a body, quoting ('>') removed and
+    folded lines joined, by lower-case field name."""
+    fields: dict[bytes, list[str]] = {}
+    current: list[bytes] = []  # the field being read: its name, then its lines
+
+    def close() -> None:
+        if current:
+            value = b" ".join(current[1:]).decode("utf-8", "replace")
+            fields.setdefault(current[0], []).append(value)
+            current.clear()
+
     for line in body.splitlines():
-        lowered = line.lstrip(b"> \t").lower()
-        if lowered.startswith(_RETURNED_HEADERS):
-            values.append(line.partition(b":")[2].decode("utf-8", "replace"))
-    return parse_msg_ids(values)
+        stripped = line.lstrip(b"> \t")
+        field = _FIELD_START.match(stripped)
+        if current and field is None and stripped and line[:1] in (b" ", b"\t", b">"):
+            current.append(stripped)  # a continuation line of the field being read
+            continue
+        close()
+        if field is not None and field.group(1).lower() in _RETURNED_HEADERS:
+            current.extend((field.group(1).lower(), stripped[field.end() :]))
+    close()
+    return fields
 
 
 def _pick(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ __all__ = [
     "ReplyToMode",
     "Send",
     "User",
+    "as_utc",
     "require_aware",
 ]
 
@@ -36,11 +37,29 @@ def require_aware(value: datetime | None, name: str) -> None:
         raise ConfigurationError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
 
 
-def _aware(name: str) -> Any:
-    def check(_instance: object, _attribute: object, value: datetime | None) -> None:
-        require_aware(value, name)
+def as_utc(value: datetime, name: str) -> datetime:
+    """``value`` as the same instant in UTC; ConfigurationError when it is naive.
 
-    return check
+    Every instant is converted where it enters the library: two datetimes of one
+    zone compare by wall time, ignoring ``fold``, so an hour repeated at the end of
+    daylight saving time would otherwise order wrongly.
+    """
+    require_aware(value, name)
+    return value.astimezone(UTC)
+
+
+def _utc(name: str) -> Any:
+    def convert(value: datetime) -> datetime:
+        return as_utc(value, name)
+
+    return convert
+
+
+def _utc_or_none(name: str) -> Any:
+    def convert(value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value, name)
+
+    return convert
 
 
 def _lower(value: str) -> str:
@@ -113,9 +132,11 @@ class Inbox:
     kind: InboxKind = "team"
     owner_id: str | None = None
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
-    connected_at: datetime | None = attrs.field(default=None, validator=_aware("connected_at"))
+    connected_at: datetime | None = attrs.field(
+        default=None, converter=_utc_or_none("connected_at")
+    )
     disconnected_at: datetime | None = attrs.field(
-        default=None, validator=_aware("disconnected_at")
+        default=None, converter=_utc_or_none("disconnected_at")
     )
     #: who hosts the mailbox, for a domain of your own (Google Workspace, Microsoft 365);
     #: gmail.com, outlook.com, hotmail.com and the like are recognised without it
@@ -216,7 +237,7 @@ class Send:
     contact_id: str
     address: str
     message_id: str
-    sent_at: datetime = attrs.field(validator=_aware("sent_at"))
+    sent_at: datetime = attrs.field(converter=_utc("sent_at"))
     reply_to: str | None
     inbox_id: str | None
     tracked: bool = True
@@ -246,7 +267,7 @@ class Reply:
     email_id: str
     contact_id: str
     inbox_id: str
-    received_at: datetime = attrs.field(validator=_aware("received_at"))
+    received_at: datetime = attrs.field(converter=_utc("received_at"))
     kind: MessageKind = MessageKind.HUMAN
     subtype: str | None = None
     strategy: MatchStrategy = MatchStrategy.TOKEN

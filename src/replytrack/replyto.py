@@ -29,7 +29,7 @@ import attrs
 from replytrack import _replyto_problems as text
 from replytrack._replyto_problems import Problem, ProblemCode, Severity
 from replytrack.addresses import Address, InvalidAddress, mailbox_key, parse_address
-from replytrack.models import Contact, Inbox, MarketingEmail, ReplyToMode, require_aware
+from replytrack.models import Contact, Inbox, MarketingEmail, ReplyToMode, as_utc
 
 __all__ = [
     "PlannedSend",
@@ -122,7 +122,7 @@ class SendPlan:
 
 def validate(email: MarketingEmail, inboxes: Sequence[Inbox], when: datetime) -> ValidationReport:
     """Check ``email``'s From and Reply-To against the tenant's inboxes at ``when``."""
-    require_aware(when, "when")
+    when = as_utc(when, "when")
     return ValidationReport(
         email_id=email.id, problems=tuple(_email_problems(email, inboxes, when))
     )
@@ -132,7 +132,7 @@ def plan_sends(
     email: MarketingEmail, contacts: Sequence[Contact], inboxes: Sequence[Inbox], when: datetime
 ) -> SendPlan:
     """Resolve every recipient's Reply-To at ``when``; the same answer record_sends would store."""
-    require_aware(when, "when")
+    when = as_utc(when, "when")
     problems = _email_problems(email, inboxes, when)
     owner_mode = email.reply_to.mode is ReplyToMode.CONTACT_OWNER
     shared = None if owner_mode else _resolve_address(*_email_level(email), inboxes, when)
@@ -151,7 +151,7 @@ def resolve_reply_to(
     email: MarketingEmail, contact: Contact, inboxes: Sequence[Inbox], when: datetime
 ) -> Resolution:
     """Resolve ``email``'s Reply-To for ``contact`` against the tenant's inboxes at ``when``."""
-    require_aware(when, "when")
+    when = as_utc(when, "when")
     if email.reply_to.mode is ReplyToMode.CONTACT_OWNER:
         return _resolve_owner(contact, inboxes, when)
     field, raw = _email_level(email)

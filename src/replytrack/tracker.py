@@ -24,7 +24,7 @@ from replytrack.models import (
     MessageKind,
     Reply,
     Send,
-    require_aware,
+    as_utc,
 )
 from replytrack.pipeline import ContactResolver, IngestResult, Outcome, Pipeline, SyncSummary
 from replytrack.protocols import InboxSource, Store
@@ -103,11 +103,9 @@ class Tracker:
             store, tenant, correlator, self._events, self._now, contact_resolver
         )
 
-    def _now(self, value: datetime | None, name: str) -> datetime:
-        if value is None:
-            return self._clock()
-        require_aware(value, name)
-        return value
+    def _now(self, value: datetime | None = None, name: str = "clock()") -> datetime:
+        """``value`` (or the clock's now) in UTC: every instant enters the library in UTC."""
+        return as_utc(self._clock() if value is None else value, name)
 
     # -- inboxes -----------------------------------------------------------------
     def connect_inbox(self, inbox: Inbox, connected_at: datetime | None = None) -> Inbox:
@@ -137,11 +135,11 @@ class Tracker:
     # -- Reply-To -----------------------------------------------------------------
     def validate(self, email: MarketingEmail) -> ValidationReport:
         """Check ``email``'s From and Reply-To now, before sending (see docs/replyto.md)."""
-        return validate(email, self.store.list_inboxes(self.tenant), self._clock())
+        return validate(email, self.store.list_inboxes(self.tenant), self._now())
 
     def plan_sends(self, email: MarketingEmail, contacts: Sequence[Contact]) -> SendPlan:
         """Each recipient's Reply-To as record_sends would resolve it now, with the problems."""
-        return plan_sends(email, contacts, self.store.list_inboxes(self.tenant), self._clock())
+        return plan_sends(email, contacts, self.store.list_inboxes(self.tenant), self._now())
 
     # -- sends -------------------------------------------------------------------
     def record_send(
