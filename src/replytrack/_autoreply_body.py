@@ -7,7 +7,7 @@ the first text part) and, for auto-reply phrases, only its new text above the qu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import MAXYEAR, date, datetime
 
 from dateutil import parser as date_parser
 
@@ -229,9 +229,14 @@ def _parse_after(text: str, dayfirst: bool, sent: Sent) -> date | None:
                 parsed = date_parser.parse(candidate, dayfirst=dayfirst, default=default)
         except (ValueError, OverflowError):
             continue
+        # "back on 10 March 09:00 +01:00": the zone says nothing about the day, and an
+        # aware time cannot be compared with the naive one it was sent at.
+        parsed = parsed.replace(tzinfo=None)
         if any(c.isdigit() for c in candidate) and not dayfirst and _ambiguous(candidate):
             return None
         if parsed.year == base.year and str(base.year) not in candidate and parsed < base:
+            if base.year >= MAXYEAR:  # the next year is past what a date can hold
+                return None
             parsed = parsed.replace(year=base.year + 1)  # "back on 3 January" sent in December
         return parsed.date()
     return None
@@ -243,11 +248,12 @@ def _day_month_year(words: list[str], year: int) -> datetime | None:
     day = month = 0
     for word in words:
         number = word.rstrip("stndrh") if word[:1].isdigit() else ""
+        digits = number.isascii() and number.isdigit()  # not "²", not a 5,000-digit number
         if word in _MONTH_NUMBERS and not month:
             month = _MONTH_NUMBERS[word]
-        elif number.isdigit() and len(number) == 4:
+        elif digits and len(number) == 4:
             year = int(number)
-        elif number.isdigit() and not day:
+        elif digits and len(number) <= 2 and not day:
             day = int(number)
         elif word[:3] not in _DATE_WORDS or word in _MONTH_NUMBERS:
             return None
@@ -283,7 +289,7 @@ def _ambiguous(candidate: str) -> bool:
     """A numeric date such as 03/04 reads two ways in English-language text."""
     for sep in "/.":
         parts = candidate.split(" ")[0].split(sep)
-        if len(parts) >= 2 and all(p.isdigit() for p in parts[:2]):
+        if len(parts) >= 2 and all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts[:2]):
             first, second = int(parts[0]), int(parts[1])
             return first <= 12 and second <= 12 and first != second
     return False

@@ -19,6 +19,7 @@ Finding = tuple[MessageKind, tuple[str, ...], Subtype]
 
 REPORT_LIMIT = 64 * 1024  # the report part comes before the returned original
 _FIRST_WINDOW = 8 * 1024
+_LOOK_BACK = 64  # "Content-Type:" and the white space around it
 _PART_TYPES = (
     b"message/delivery-status",
     b"message/global-delivery-status",
@@ -33,10 +34,12 @@ _REJECTING_DISPOSITIONS = ("deleted", "denied", "failed", "rejected")
 
 def read_report(msg: RawMessage, *, top_level: bool) -> Finding | None:
     """What the first report part in the body of ``msg`` says, or None when there is none."""
-    lower = msg.body_head(_FIRST_WINDOW).lower()  # the report part is nearly always here
+    most = min(REPORT_LIMIT, msg.limits.body_bytes)
+    first = min(_FIRST_WINDOW, most)
+    lower = msg.body_head(first).lower()  # the report part is nearly always here
     found = _find_part(lower)
-    if found is None and len(lower) == _FIRST_WINDOW:
-        lower = msg.body_head(REPORT_LIMIT).lower()
+    if found is None and len(lower) == first < most:
+        lower = msg.body_head(most).lower()
         found = _find_part(lower)
     if found is None:
         return None
@@ -56,8 +59,12 @@ def _find_part(lower: bytes) -> tuple[bytes, int] | None:
     for ctype in _PART_TYPES:
         position = lower.find(ctype)
         while position >= 0:
-            line_start = lower.rfind(b"\n", 0, position) + 1
-            if lower[line_start:position].strip() == b"content-type:":
+            # The line must start with the field name: look back a few bytes, never to the
+            # start of a long line at each of its matches.
+            before = lower[max(0, position - _LOOK_BACK) : position]
+            newline = before.rfind(b"\n")
+            line = before[newline + 1 :] if newline >= 0 or position <= _LOOK_BACK else b""
+            if line.strip() == b"content-type:":
                 if best is None or position < best[1]:
                     best = (ctype, position)
                 break

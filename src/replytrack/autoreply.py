@@ -19,8 +19,6 @@ every rule code, its source and how to override a verdict.
 
 from __future__ import annotations
 
-import contextlib
-import email.errors
 import re
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
@@ -33,6 +31,8 @@ from replytrack import _autoreply_body as body
 from replytrack import _autoreply_tables as tables
 from replytrack._autoreply_report import read_report
 from replytrack._autoreply_tables import Subtype
+from replytrack.errors import ConfigurationError
+from replytrack.limits import Limits
 from replytrack.message import RawMessage, decode_words
 from replytrack.models import MessageKind
 from replytrack.quotes import new_text
@@ -69,9 +69,18 @@ class Verdict:
 _HUMAN = Verdict(kind=MessageKind.HUMAN)
 
 
-def classify(message: bytes | RawMessage) -> Verdict:
-    """Classify one message (raw bytes, or the RawMessage the engine already has)."""
-    msg = message if isinstance(message, RawMessage) else RawMessage(message)
+def classify(message: bytes | RawMessage, *, limits: Limits | None = None) -> Verdict:
+    """Classify one message (raw bytes, or the RawMessage the engine already has).
+
+    ``limits`` bound the reading of a message given as bytes (the defaults when None);
+    a RawMessage was built with its own, and passing others with it is an error.
+    """
+    if isinstance(message, RawMessage):
+        if limits is not None and limits != message.limits:
+            raise ConfigurationError("a RawMessage carries its own limits: pass them to it")
+        msg = message
+    else:
+        msg = RawMessage(message) if limits is None else RawMessage(message, limits)
     facts = _Facts(msg)
     return _HUMAN if _plainly_human(facts) else _rules(facts)
 
@@ -201,10 +210,9 @@ class _Facts:
 
     @_lazy
     def subject(self) -> str:
-        """The decoded, folded subject; a huge one is cut first (decoding is not linear)."""
+        """The decoded, folded subject; a huge one is cut first (the rules read no further)."""
         value = (self.msg.get("subject") or "")[:_SUBJECT_LIMIT]
-        with contextlib.suppress(email.errors.MessageError):  # a charset the stdlib refuses
-            value = decode_words(value)
+        value = decode_words(value, self.msg.limits.encoded_words)
         return tables.fold_subject(" ".join(value.split()))
 
     @_lazy

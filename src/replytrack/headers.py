@@ -14,12 +14,14 @@ Everything here is lower-case, so a mail system that folds case does not break i
 from __future__ import annotations
 
 import hmac
+import itertools
 import os
 import re
 import time
 from collections.abc import Iterable
 
 from replytrack.errors import ConfigurationError
+from replytrack.limits import DEFAULT_LIMITS, Limits
 from replytrack.message import decode_words
 
 __all__ = [
@@ -36,6 +38,7 @@ MAX_THREAD_IDS = 500  # References longer than this are truncated to their newes
 _PREFIX = "rt1."
 _SEND_ID_LEN = 32  # 12 hex digits of milliseconds, 20 of randomness
 _MAC_LEN = 20  # 80 bits
+_TOKEN_CHARS = frozenset("0123456789abcdef.")
 
 
 def new_send_id(now_ms: int | None = None) -> str:
@@ -76,15 +79,20 @@ class TokenSigner:
         return f"<{_PREFIX}{send_id}.{self.mac(send_id)}@{self.domain}>"
 
     def verify(self, msg_id: str) -> str | None:
-        """The send id carried by a normalised id when its MAC verifies, else None."""
+        """The send id carried by a normalised id when its MAC verifies, else None.
+
+        Anything but lower-case hex in the token's place (non-ASCII included, which
+        ``hmac.compare_digest`` refuses) is no token of ours.
+        """
         local = msg_id.partition("@")[0].lower()
         if (
             not local.startswith(_PREFIX)
             or len(local) != len(_PREFIX) + _SEND_ID_LEN + 1 + _MAC_LEN
+            or not _TOKEN_CHARS.issuperset(local[len(_PREFIX) :])
         ):
             return None
         send_id, _, mac = local[len(_PREFIX) :].partition(".")
-        if hmac.compare_digest(mac, self.mac(send_id)):
+        if len(send_id) == _SEND_ID_LEN and hmac.compare_digest(mac, self.mac(send_id)):
             return send_id
         return None
 
@@ -101,26 +109,34 @@ def normalise_msg_id(value: str) -> str:
     return f"{local}@{domain.lower()}" if at else value
 
 
-def parse_msg_ids(values: str | Iterable[str] | None) -> list[str]:
+def parse_msg_ids(
+    values: str | Iterable[str] | None, limits: Limits = DEFAULT_LIMITS, *, last: bool = False
+) -> list[str]:
     """Message ids in a References/In-Reply-To value (or several), normalised, in order.
 
     Lenient on purpose: ids without angle brackets, comments, folding white space,
-    encoded words and repeated headers are all read; duplicates are dropped.
+    encoded words and repeated headers are all read; duplicates are dropped. At most
+    ``limits.ids_per_header`` ids are read from each value: the first ones, or the last
+    ones with ``last`` (References lists the newest last).
     """
     if values is None:
         return []
     if isinstance(values, str):
         values = (values,)
     seen: dict[str, None] = {}
+    most = limits.ids_per_header
     for value in values:
-        for raw_id in _scan_ids(decode_words(value)):
+        text = decode_words(_window(value, most, last=last), limits.encoded_words)
+        for raw_id in _scan_ids(text, most, last=last):
             msg_id = normalise_msg_id(raw_id)
             if msg_id.count("@") >= 1 and msg_id not in seen:
                 seen[msg_id] = None
     return list(seen)
 
 
-def thread_ids(in_reply_to: Iterable[str], references: Iterable[str]) -> list[str]:
+def thread_ids(
+    in_reply_to: Iterable[str], references: Iterable[str], limits: Limits = DEFAULT_LIMITS
+) -> list[str]:
     """The ids to look up for one message, most telling first.
 
     In-Reply-To names the message answered; References lists ancestors oldest
@@ -128,11 +144,11 @@ def thread_ids(in_reply_to: Iterable[str], references: Iterable[str]) -> list[st
     """
     parents = list(in_reply_to)
     ancestors = list(references)
-    ordered = parse_msg_ids(parents)
+    ordered = parse_msg_ids(parents, limits)
     if ancestors == parents:  # a first reply: both headers name the one message answered
         return ordered[:MAX_THREAD_IDS]
     seen = set(ordered)
-    for msg_id in reversed(parse_msg_ids(ancestors)):
+    for msg_id in reversed(parse_msg_ids(ancestors, limits, last=True)):
         if msg_id not in seen:
             seen.add(msg_id)
             ordered.append(msg_id)
@@ -140,37 +156,97 @@ def thread_ids(in_reply_to: Iterable[str], references: Iterable[str]) -> list[st
 
 
 # A bracketed id (inner white space allowed: some clients fold inside it), or a bare word
-# holding '@'. Two alternatives of single character classes: linear time, no backtracking.
-_ID_RE = re.compile(r"<([^<>]*)>|([^\s<>,()]+@[^\s<>,()]+)")
+# holding '@' after its first character and before its last. Linear in the text: every
+# unbounded repeat is possessive (never backtracks), and a bare word is only tried where
+# a word starts (the look-behind fails at once inside one), so no stretch of text is read
+# from more than one start; ``test_headers`` checks this shape.
+_ID_RE = re.compile(
+    r"<([^<>]*+)>"
+    r"|(?<![^\s<>,()])([^\s<>,()][^\s<>,()@]*+@[^\s<>,()]++)"
+)
+# A comment's text up to its next parenthesis: quoted-pairs skipped, read in C.
+_COMMENT_TEXT = re.compile(r"(?:[^()\\]++|\\.)*+", re.DOTALL)
+_MAX_COMMENTS = 64
+# Characters one id takes at most, with its separator. Real ids take under 100, so a
+# value's first or last ``ids_per_header`` ids lie in that many times this.
+ID_SPAN = 128
 
 
-def _scan_ids(text: str) -> list[str]:
-    """Split a threading header into raw ids, in order: bracketed ones and bare words."""
+def _window(value: str, most: int, *, last: bool) -> str:
+    """The start (or with ``last``, the end) of a value long enough for ``most`` ids.
+
+    Cut at white space, so that no id is read in part; a window with no white space
+    at all is one word longer than any id, and is dropped.
+    """
+    size = most * ID_SPAN
+    if len(value) <= size:
+        return value
+    if last:
+        part = value[-size:]
+        if value[-size - 1].isspace():
+            return part
+        pieces = part.split(None, 1)
+        return pieces[1] if len(pieces) == 2 else ""
+    part = value[:size]
+    if value[size].isspace():
+        return part
+    pieces = part.rsplit(None, 1)
+    return pieces[0] if len(pieces) == 2 else ""
+
+
+def _scan_ids(text: str, most: int, *, last: bool = False) -> list[str]:
+    """Split a threading header into raw ids, in order: bracketed ones and bare words.
+
+    At most ``most`` ids: the first ones, or the last ones with ``last``.
+    """
     if "(" in text:
         text = _drop_comments(text)
-    return [bracketed or bare for bracketed, bare in _ID_RE.findall(text)]
+    if last:
+        found = _ID_RE.findall(text)[-most:]
+    else:
+        found = [match.groups("") for match in itertools.islice(_ID_RE.finditer(text), most)]
+    return [bracketed or bare for bracketed, bare in found]
 
 
 def _drop_comments(text: str) -> str:
-    """Remove RFC 5322 comments (nested, with quoted-pairs) outside angle brackets."""
+    """Remove RFC 5322 comments (nested, with quoted-pairs) outside angle brackets.
+
+    A value with more opening parentheses than ``_MAX_COMMENTS`` is no real threading
+    header: it is returned as it is, and its parentheses separate words like spaces.
+    Otherwise each step jumps to the next parenthesis, so the work is a few C-level
+    searches per parenthesis.
+    """
+    if text.count("(") > _MAX_COMMENTS:
+        return text
     out: list[str] = []
-    depth = 0
-    in_id = False
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if depth:
-            if char == "\\":
-                i += 1
-            elif char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-        elif char == "(" and not in_id:
-            depth = 1
-            out.append(" ")
-        else:
-            in_id = (in_id or char == "<") and char != ">"
-            out.append(char)
-        i += 1
+    copied = 0  # text[:copied] is decided: in out, or dropped as a comment
+    in_id = False  # whether text[copied] lies inside <...>
+    start = text.find("(")
+    while start >= 0:
+        opened, closed = text.rfind("<", copied, start), text.rfind(">", copied, start)
+        if opened != closed:  # the last angle bracket before "(" says whether it is in an id
+            in_id = opened > closed
+        if in_id:
+            out.append(text[copied:start])
+            copied = start
+            start = text.find("(", start + 1)
+            continue
+        out.append(text[copied:start])
+        out.append(" ")
+        depth, position = 1, start + 1
+        while depth and position < len(text):  # one parenthesis per step
+            match = _COMMENT_TEXT.match(text, position)
+            position = match.end() if match else len(text)
+            if position < len(text):
+                char = text[position]
+                if char == "(":
+                    depth += 1
+                elif char == ")":
+                    depth -= 1
+                else:  # a backslash that ends the text
+                    depth = 0
+                position += 1
+        copied = position
+        start = text.find("(", position)
+    out.append(text[copied:])
     return "".join(out)

@@ -4,15 +4,15 @@ Whole-message parsers spend their time on bodies and attachments; deciding
 whether a message is a reply needs only its headers. :class:`RawMessage` cuts
 the header block at the first empty line, unfolds it with ``bytes.find`` and
 line splitting, and decodes encoded words, addresses and dates only when asked.
-The body is parsed (stdlib ``email``, compat32) only for the few messages whose
-text must be read.
+The body is read only for the few messages whose text matters, and only as far as
+the first text part (see ``_mime``). Every read is bounded by the message's
+:class:`~replytrack.limits.Limits`.
 """
 
 from __future__ import annotations
 
 import binascii
 import email
-import email.header
 import email.message
 import email.utils
 import hashlib
@@ -23,39 +23,97 @@ from collections.abc import Set
 from datetime import datetime
 from email.policy import compat32
 
-from replytrack._mime import BLANK_LINE, first_text
+from replytrack._mime import BLANK_LINE, decode_text, first_text, text_codec
 from replytrack.errors import MalformedMessageError
+from replytrack.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["RawMessage", "decode_words", "normalise_address"]
 
 # Bytes of the first text part read for rules and snippets; every caller shares this
 # default, so the part is decoded once per message.
 TEXT_LIMIT = 16 * 1024
-_MAX_HEADER_BLOCK = 1 << 20  # headers beyond 1 MiB are not headers: an attack or a bug
 # A field name (printable ASCII but the colon) at the start of a line; continuation lines
 # start with white space and never match.
 _FIELD_NAME = re.compile(rb"\n([!-9;-~]+):")
+# An RFC 2047 encoded word. Each repeat is possessive and stops at "?" or white space, so a
+# start reads at most two runs between question marks and never backtracks: one scan of a
+# value is linear in its length, whatever it holds.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]++)\?([bBqQ])\?([^?\s]*+)\?=")
+_WORD_SPAN = 80  # characters an encoded word and its separator take at most
 
 
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; text that is not encoded (or is broken) comes back as is."""
+def decode_words(value: str, limit: int = DEFAULT_LIMITS.encoded_words) -> str:
+    """Decode the first ``limit`` RFC 2047 encoded words; later ones are kept as written.
+
+    Words are looked for in the first ``limit`` times 80 characters (an encoded word
+    takes 75 at most, RFC 2047 section 2). White space between two encoded words is
+    dropped (section 6.2), adjacent words in one charset are decoded together (a
+    character may be split between them), and a word that cannot be decoded (broken
+    base64, an unknown charset) is kept as written.
+    """
     if "=?" not in value:
         return value
+    span = limit * _WORD_SPAN
+    value, rest = value[:span], value[span:]
+    out: list[str] = []
+    run = bytearray()  # the bytes of adjacent decodable words in one charset
+    run_charset = ""
+    position = 0  # where the text after the last word read starts
+    after_word = False  # whether the text before position ends with a decoded word
+    for count, word in enumerate(_ENCODED_WORD.finditer(value)):
+        if count >= limit:
+            break
+        between = value[position : word.start()]
+        charset = word[1].partition("*")[0]  # RFC 2231 adds "*language"
+        data = _word_bytes(word[2], word[3]) if text_codec(charset) else None
+        joined = after_word and data is not None and (not between or between.isspace())
+        if run and (not joined or charset.lower() != run_charset.lower()):
+            out.append(decode_text(bytes(run), run_charset))
+            run.clear()
+        if not joined:
+            out.append(between)
+        if data is None:
+            out.append(word[0])
+        else:
+            run += data
+            run_charset = charset
+        after_word = data is not None
+        position = word.end()
+    if run:
+        out.append(decode_text(bytes(run), run_charset))
+    out.append(value[position:])
+    out.append(rest)
+    return "".join(out)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes | None:
+    """The bytes an encoded word's text stands for; None when it cannot be decoded."""
+    data = text.encode("utf-8", "surrogateescape")
+    if encoding in "qQ":
+        return binascii.a2b_qp(data, header=True)
     try:
-        return str(email.header.make_header(email.header.decode_header(value)))
-    except (ValueError, LookupError, UnicodeError, email.errors.MessageError):
-        return value
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
+    except binascii.Error:
+        return None
 
 
 _NOT_IN_ADDRESS = frozenset(' <>()[]:\\"')
+# A quoted string longer than any quoted local part (64 octets, RFC 5321): a display name.
+_LONG_QUOTED = re.compile(r'"(?:[^"\\]|\\.){64}(?:[^"\\]|\\.)*+"', re.DOTALL)
+_MAX_ADDRESS_FIELD = 4096  # longer, after long display names are dropped: not one address
+_MAX_COMMENTS = 64  # the stdlib reads nested comments by recursion, a level per "("
 
 
 def normalise_address(value: str) -> str:
     """The bare address of a From/To-style value, lower-cased; '' when there is none.
 
     The common shapes (``Name <a@b>``, ``a@b``, ``a@b (Name)``) are read with
-    string methods; anything else (quotes, groups, routes) goes to the stdlib.
+    string methods; anything else (quotes, groups, routes) goes to the stdlib, after
+    its input is bounded: long display names dropped, and parentheses read as spaces
+    when there are more than any real address has.
     """
+    if "@" not in value:
+        return ""
     if '"' not in value and "," not in value and ";" not in value:
         open_at = value.rfind("<")
         if open_at >= 0:
@@ -66,12 +124,22 @@ def normalise_address(value: str) -> str:
             candidate = words[0] if len(words) == 1 else ""
         if candidate.count("@") == 1 and _NOT_IN_ADDRESS.isdisjoint(candidate):
             return candidate.lower()
+    if len(value) > _MAX_ADDRESS_FIELD:
+        value = _LONG_QUOTED.sub('""', value)
+        if len(value) > _MAX_ADDRESS_FIELD:
+            return ""
+    if value.count("(") > _MAX_COMMENTS:
+        value = value.replace("(", " ").replace(")", " ")
     _name, address = email.utils.parseaddr(value)
     return address.strip().lower() if "@" in address else ""
 
 
 class RawMessage:
-    """One inbound message as bytes; header fields are looked up on demand by name."""
+    """One inbound message as bytes; header fields are looked up on demand by name.
+
+    ``limits`` bound every read of it (see :class:`~replytrack.limits.Limits`); a header
+    block over ``limits.header_bytes`` raises :class:`MalformedMessageError`.
+    """
 
     __slots__ = (
         "_block",
@@ -84,10 +152,11 @@ class RawMessage:
         "_subject",
         "_texts",
         "header_block",
+        "limits",
         "raw",
     )
 
-    def __init__(self, raw: bytes) -> None:
+    def __init__(self, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
         if not isinstance(raw, bytes | bytearray | memoryview):
             raise MalformedMessageError(f"a message must be bytes, got {type(raw).__name__}")
         raw = bytes(raw)
@@ -96,11 +165,12 @@ class RawMessage:
         start = 0
         if raw.startswith(b"From "):  # an mbox separator line, not a header
             start = raw.find(b"\n") + 1 or len(raw)
-        end, body_start = _header_end(raw, start)
-        if end - start > _MAX_HEADER_BLOCK:
+        end, body_start = _header_end(raw, start, limits.header_bytes)
+        if end - start > limits.header_bytes:
             raise MalformedMessageError(
-                f"the header block is {end - start} bytes, over the {_MAX_HEADER_BLOCK} limit"
+                f"the header block is over the {limits.header_bytes} bytes limit"
             )
+        self.limits = limits
         self.raw = raw
         self.header_block = raw[start:end]
         self._body = body_start
@@ -157,13 +227,14 @@ class RawMessage:
         return [name.decode("ascii") for name in dict.fromkeys(found)]
 
     def text(self, name: str) -> str:
-        """The first value of ``name`` with encoded words decoded; '' when absent."""
+        """The first value of ``name`` with encoded words decoded (as many as the limits
+        allow); '' when absent."""
         value = self.get(name)
-        return decode_words(value) if value else ""
+        return decode_words(value, self.limits.encoded_words) if value else ""
 
     @property
     def subject(self) -> str:
-        """The decoded Subject, white space folded; decoded once."""
+        """The decoded Subject, white space folded; decoded once, within the limits."""
         if self._subject is None:
             self._subject = " ".join(self.text("subject").split())
         return self._subject
@@ -183,7 +254,7 @@ class RawMessage:
             return None
         try:
             parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):  # year 10**20 overflows
             return None
         return parsed if parsed.tzinfo else None
 
@@ -211,7 +282,11 @@ class RawMessage:
         return "sha256:" + digest.hexdigest()[:32]
 
     def parsed(self) -> email.message.Message:
-        """The whole message parsed by the stdlib (compat32); cached. Costly: use it rarely."""
+        """The whole message parsed by the stdlib (compat32); cached.
+
+        Costly and unbounded (the stdlib reads nested parts by recursion): ingest never
+        calls it. For your own inspection of trusted mail.
+        """
         if self._parsed is None:
             self._parsed = email.message_from_bytes(self.raw, policy=compat32)
         return self._parsed
@@ -219,46 +294,32 @@ class RawMessage:
     def body_text(self, limit: int = TEXT_LIMIT) -> str:
         """The first text/plain part (or text/html with tags dropped), at most ``limit`` bytes.
 
-        Read by walking MIME boundaries up to that part; the stdlib parser is the
-        fallback for structures the walker does not handle. Cached per limit.
+        Read by walking MIME boundaries up to that part, within the message's limits
+        (``body_bytes`` searched, ``mime_depth`` levels); '' when there is none. Cached
+        per limit.
         """
         text = self._texts.get(limit)
         if text is None:
-            text = self._texts[limit] = self._read_text(limit)
+            kind, text = first_text(self, limit, self.limits)
+            if kind == "html":
+                text = _strip_html(text)
+            self._texts[limit] = text
         return text
 
-    def _read_text(self, limit: int) -> str:
-        try:
-            found = first_text(self, limit)
-        except (binascii.Error, MalformedMessageError):
-            found = None
-        if found is not None:
-            kind, text = found
-            return _strip_html(text) if kind == "html" else text
-        message = self.parsed()
-        html: email.message.Message | None = None
-        for part in message.walk():
-            ctype = part.get_content_type()
-            if part.is_multipart() or part.get_filename():
-                continue
-            if ctype == "text/plain":
-                return _decode_part(part, limit)
-            if ctype == "text/html" and html is None:
-                html = part
-        return _strip_html(_decode_part(html, limit)) if html is not None else ""
 
-
-def _header_end(raw: bytes, start: int) -> tuple[int, int]:
+def _header_end(raw: bytes, start: int, most: int) -> tuple[int, int]:
     """(end of header block, start of body); the block includes its last line break.
 
-    The block ends at the first empty line, LF or CRLF (one linear regex search,
-    which never reads past it into the body).
+    The block ends at the first empty line, LF or CRLF: one linear regex search, which
+    never reads past it into the body, nor more than ``most`` bytes (a longer block ends
+    past them, for the caller to refuse).
     """
     if raw[start : start + 1] in (b"\n", b"\r"):  # no headers at all
         return start, start
-    blank = BLANK_LINE.search(raw, start)
+    window = start + most + 2  # room for the empty line that ends a block of ``most`` bytes
+    blank = BLANK_LINE.search(raw, start, window)
     if blank is None:
-        return len(raw), len(raw)
+        return (len(raw), len(raw)) if len(raw) <= window else (window, window)
     return blank.start() + 1, blank.end()
 
 
@@ -295,17 +356,6 @@ def _find_values(block: bytes, lower: bytes, name: bytes, count: int) -> list[st
     return values
 
 
-def _decode_part(part: email.message.Message, limit: int) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload[:limit].decode(charset, "replace")
-    except LookupError:
-        return payload[:limit].decode("utf-8", "replace")
-
-
 _BLOCK_TAGS = frozenset(
     {"p", "br", "div", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
 )
@@ -321,7 +371,8 @@ def _strip_html(markup: str) -> str:
             out.append(chunk)
             continue
         tag, _, text = chunk.partition(">")
-        name = tag.lstrip("/").split(None, 1)[0].rstrip("/").lower() if tag.strip("/ ") else ""
+        words = tag.lstrip("/").split(None, 1)  # none for a "<" that ends a line
+        name = words[0].rstrip("/").lower() if words else ""
         if hidden:
             hidden = "" if tag.startswith("/") and name == hidden else hidden
             continue
