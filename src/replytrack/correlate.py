@@ -204,8 +204,11 @@ def _threading_ids(pending: Pending) -> list[str]:
     """
     in_reply_to, references = pending.msg.get_all("in-reply-to"), pending.msg.get_all("references")
     if pending.verdict.kind in _NOTICES:
-        return parse_msg_ids(in_reply_to) or parse_msg_ids(references)[-1:]
-    return thread_ids(in_reply_to, references)
+        limits = pending.msg.limits
+        return (
+            parse_msg_ids(in_reply_to, limits) or parse_msg_ids(references, limits, last=True)[-1:]
+        )
+    return thread_ids(in_reply_to, references, pending.msg.limits)
 
 
 def _returned_ids(msg: RawMessage) -> list[str]:
@@ -217,9 +220,9 @@ def _returned_ids(msg: RawMessage) -> list[str]:
     References is a single id is how our sends go out (``Send.headers``), and that id
     is ours even when the sending service rewrote the Message-ID.
     """
-    fields = _returned_fields(msg.body_head(_RETURNED_HEADER_SCAN))
-    ids = parse_msg_ids(fields.get(b"message-id", []))
-    references = parse_msg_ids(fields.get(b"references", []))
+    fields = _returned_fields(msg.body_head(min(_RETURNED_HEADER_SCAN, msg.limits.body_bytes)))
+    ids = parse_msg_ids(fields.get(b"message-id", []), msg.limits)
+    references = parse_msg_ids(fields.get(b"references", []), msg.limits)
     if not fields.get(b"in-reply-to") and len(references) == 1 and references[0] not in ids:
         ids.append(references[0])
     return ids
