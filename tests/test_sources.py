@@ -101,7 +101,7 @@ def make_maildir(root: Path) -> None:
         (root / folder).mkdir(parents=True)
 
 
-def test_a_maildir_yields_new_and_cur_in_key_order_and_resumes(tmp_path: Path) -> None:
+def test_a_maildir_yields_new_and_cur_in_arrival_order_and_resumes(tmp_path: Path) -> None:
     make_maildir(tmp_path)
     (tmp_path / "cur" / "1700000001.M1.host:2,S").write_bytes(b"Subject: one\n\n")
     (tmp_path / "new" / "1700000002.M2.host").write_bytes(b"Subject: two\n\n")

@@ -101,12 +101,22 @@ def _mbox_message(buffer: bytes, start: int, end: int, position: int) -> SourceM
     return SourceMessage(raw=raw, received_at=received, cursor=str(position)) if raw else None
 
 
+_CURSOR_PREFIX = "v2/"
+_SLACK_NS = 2 * 10**9  # renames up to this much older than the newest read are still looked at
+_KEPT_KEYS = 512  # keys named in a cursor, at most
+
+
 @attrs.define
 class MaildirSource:
-    """A Maildir folder (new/ and cur/); the cursor is the last key read, keys sorted.
+    """A Maildir folder (new/ and cur/), read in the order files arrived in it.
 
-    Maildir keys start with the delivery time, so sorted keys are arrival order;
-    the received time is the file's modification time.
+    A file's arrival is its change time (ctime), which a delivery's rename from
+    tmp/ and a move from another folder both set, whatever its key says. The
+    cursor holds a time floor and the keys read since just before it: files that
+    changed before the floor were read, later ones not named in the cursor were
+    not. A client changing a message's flags renames it too, so such a message
+    may be read again; the pipeline then reports it DUPLICATE, never counts it
+    twice. The received time is the file's modification time (delivery time).
     """
 
     path: Path = attrs.field(converter=Path)
@@ -118,20 +128,49 @@ class MaildirSource:
     def fetch(self, after: str | None) -> Iterator[SourceMessage]:
         if not (self.path / "cur").is_dir() and not (self.path / "new").is_dir():
             raise SourceError(f"{self.path} is not a Maildir (no cur/ or new/ folder)")
-        files = {}
+        floor, kept = _decode_cursor(after)
+        files: list[tuple[int, str, str]] = []
         for folder in ("new", "cur"):
             directory = self.path / folder
             if directory.is_dir():
                 for entry in os.scandir(directory):
                     if entry.is_file() and not entry.name.startswith("."):
-                        files[entry.name.split(":", 1)[0]] = entry.path  # drop the ":2,FLAGS" info
-        for key in sorted(files):
-            if after is not None and key <= after:
-                continue
-            found = _read_maildir_file(self.path, key, files[key])
+                        key = entry.name.split(":", 1)[0]  # drop the ":2,FLAGS" info
+                        changed = entry.stat().st_ctime_ns
+                        if changed >= floor and key not in kept:
+                            files.append((changed, key, entry.path))
+        recent = list(kept.items())
+        for changed, key, path in sorted(files):
+            recent.append((key, changed))
+            newest = max(c for _, c in recent)
+            recent = [(k, c) for k, c in recent if c >= newest - _SLACK_NS][-_KEPT_KEYS:]
+            found = _read_maildir_file(self.path, key, path)
             if found is not None:  # None: deleted by a client before we read it
                 raw, received = found
-                yield SourceMessage(raw=raw, received_at=received, cursor=key)
+                yield SourceMessage(raw=raw, received_at=received, cursor=_encode_cursor(recent))
+
+
+def _encode_cursor(recent: list[tuple[str, int]]) -> str:
+    """``v2/<floor ns>/<key>/<ctime ns>/...``: '/' is the one character a file name cannot hold."""
+    floor = min(c for _, c in recent)
+    return _CURSOR_PREFIX + "/".join([str(floor), *(f"{k}/{c}" for k, c in recent)])
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, dict[str, int]]:
+    """(floor, {key read: its ctime}); a cursor of replytrack 0.1 (the last key) reads again
+    from two seconds before that key's delivery second, and duplicates come back DUPLICATE."""
+    if not cursor:
+        return 0, {}
+    if not cursor.startswith(_CURSOR_PREFIX):
+        seconds = cursor.split(".", 1)[0]
+        if not seconds.isdigit():
+            raise SourceError(f"Maildir cursor {cursor!r} is not one this source wrote")
+        return int(seconds) * 10**9 - _SLACK_NS, {}
+    floor, *pairs = cursor[len(_CURSOR_PREFIX) :].split("/")
+    try:
+        return int(floor), {pairs[i]: int(pairs[i + 1]) for i in range(0, len(pairs) - 1, 2)}
+    except ValueError as exc:
+        raise SourceError(f"Maildir cursor {cursor!r} is damaged: {exc}") from None
 
 
 def _read_maildir_file(root: Path, key: str, path: str) -> tuple[bytes, datetime] | None:
