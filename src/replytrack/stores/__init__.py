@@ -8,7 +8,10 @@ imported on first use, so a missing optional driver only matters to its URL.
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from replytrack.errors import ConfigurationError, MissingDriverError
 from replytrack.stores.memory import MemoryStore
@@ -46,27 +49,99 @@ def __getattr__(name: str) -> Any:
 
 
 def open_store(url: str) -> Store:
-    """A store from a URL: ``memory://``, ``sqlite:///relative.db``, ``sqlite:////abs.db``,
-    ``postgresql://user@host/db`` (``postgres://`` too).
+    """A store from a URL, in SQLAlchemy's grammar:
 
-    Raises ConfigurationError for an unknown or incomplete URL, and
+    * ``memory://``: a MemoryStore;
+    * ``sqlite:///replies.db`` (three slashes): a file relative to the working folder;
+      ``sqlite:////var/lib/crm/replies.db`` (four): an absolute path; ``~`` is expanded;
+      ``?timeout=5`` sets how many seconds to wait for another process's lock;
+    * ``postgresql://user@host:5432/db`` (``postgres://`` too), with libpq's parameters
+      (``?connect_timeout=5&sslmode=require``).
+
+    Raises ConfigurationError naming what is wrong (an unknown scheme, a missing or
+    extra slash, a folder that does not exist, an unknown parameter), and
     MissingDriverError (naming the extra to install) when the driver is missing.
     """
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep:
-        raise ConfigurationError(f"store URL {url!r} has no scheme; try 'sqlite:///replies.db'")
+        raise ConfigurationError(_no_scheme(url))
     if scheme == "memory":
+        if rest:
+            raise ConfigurationError(f"store URL {url!r}: memory:// takes nothing after it")
         return MemoryStore()
     if scheme == "sqlite":
-        path = rest[1:] if rest.startswith("/") else rest
-        if not path:
-            raise ConfigurationError(f"store URL {url!r} names no file: 'sqlite:///replies.db'")
-        store: Store = _load("SQLiteStore")(path)
+        path, timeout = _sqlite_target(url, rest)
+        store: Store = _load("SQLiteStore")(path, timeout=timeout)
         return store
     if scheme in ("postgresql", "postgres"):
         store = _load("PostgresStore")(f"postgresql://{rest}")
         return store
     raise ConfigurationError(
-        f"unknown store URL scheme {scheme!r} in {url!r}; use memory://, sqlite:/// or postgresql://"
+        f"unknown store URL scheme {scheme!r} in {_shown(url)!r}; "
+        "use memory://, sqlite:/// or postgresql://"
     )
+
+
+def _no_scheme(url: str) -> str:
+    scheme, colon, rest = url.partition(":")
+    if colon and scheme.lower() in ("sqlite", "memory", "postgresql", "postgres"):
+        fixed = f"{scheme}:///{rest.lstrip('/')}" if scheme.lower() == "sqlite" else f"{scheme}://"
+        return f"store URL {url!r} lacks '//' after '{scheme}:'; did you mean {fixed!r}?"
+    return f"store URL {url!r} has no scheme; try 'sqlite:///replies.db' or 'memory://'"
+
+
+def _sqlite_target(url: str, rest: str) -> tuple[Path, float]:
+    """The file and lock timeout of ``sqlite://`` + ``rest``, checked as far as it can be."""
+    location, _, query = rest.partition("?")
+    if not location.startswith("/"):
+        where = f"a host ({location!r})" if location else "no file"
+        raise ConfigurationError(
+            f"store URL {url!r} names {where}; a SQLite URL has three slashes and a path: "
+            "'sqlite:///replies.db' (relative) or 'sqlite:////abs/replies.db' (absolute); "
+            "an in-memory store is 'memory://'"
+        )
+    raw = location[1:]
+    if not raw:
+        raise ConfigurationError(f"store URL {url!r} names no file: 'sqlite:///replies.db'")
+    path = Path(raw).expanduser()
+    folder = path.parent
+    if not folder.is_dir():
+        hint = ""
+        if not raw.startswith(("/", "~")) and Path("/", raw).parent.is_dir():
+            hint = f"; for the absolute path /{raw} use four slashes: 'sqlite:////{raw}'"
+        raise ConfigurationError(
+            f"store URL {url!r}: the folder {str(folder)!r} does not exist "
+            f"(three slashes are relative to {os.getcwd()!r}){hint}"
+        )
+    return path, _sqlite_timeout(url, query)
+
+
+def _sqlite_timeout(url: str, query: str) -> float:
+    params = parse_qs(query, keep_blank_values=True, strict_parsing=False) if query else {}
+    unknown = sorted(set(params) - {"timeout"})
+    if unknown:
+        raise ConfigurationError(
+            f"store URL {url!r}: unknown parameter {unknown[0]!r}; SQLite URLs take 'timeout'"
+        )
+    if "timeout" not in params:
+        return 30.0
+    value = params["timeout"][-1]
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ConfigurationError(
+            f"store URL {url!r}: timeout must be a number of seconds, got {value!r}"
+        )
+    return seconds
+
+
+def _shown(url: str) -> str:
+    """``url`` with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
