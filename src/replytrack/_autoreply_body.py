@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 _TEXT_LIMIT = 8 * 1024  # phrases are looked for in the first 8 KB of the new text
+_MAX_ATTEMPTS = 16  # return phrases whose following words are tried as a date
+_DATE_SPAN = 256  # characters after a return phrase that can hold its date
 
 # (phrase, subtype, weight). Weight 2: the text says it is automatic. Weight 1: what an
 # out-of-office or acknowledgement says, which a person may also write.
@@ -195,10 +197,13 @@ def return_date(text: str, sent: Sent) -> date | None:
     when a date is found) sets the year of a date that gives none.
     """
     folded = " ".join(text[:_TEXT_LIMIT].casefold().split())
+    attempts = _MAX_ATTEMPTS
     for marker, dayfirst in _RETURN_MARKERS:
         start = folded.find(marker + " ")
-        while start >= 0:
-            found = _parse_after(folded[start + len(marker) + 1 :], dayfirst, sent)
+        while start >= 0 and attempts:
+            attempts -= 1
+            after = start + len(marker) + 1
+            found = _parse_after(folded[after : after + _DATE_SPAN], dayfirst, sent)
             if found is not None:
                 return found
             start = folded.find(marker + " ", start + 1)
