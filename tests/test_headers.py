@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hmac
+import re
+import re._constants as sre
+import re._parser as sre_parse
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from replytrack import headers, message
 from replytrack.errors import ConfigurationError
 from replytrack.headers import (
+    ID_SPAN,
     MAX_THREAD_IDS,
     TokenSigner,
     new_send_id,
@@ -17,6 +23,7 @@ from replytrack.headers import (
     parse_msg_ids,
     thread_ids,
 )
+from replytrack.limits import DEFAULT_LIMITS, Limits
 
 SECRET = b"k" * 32
 SIGNER = TokenSigner(SECRET, "mail.example.com", "acme")
@@ -198,3 +205,141 @@ def test_bad_signer_settings_are_refused_with_a_clear_message(
 ) -> None:
     with pytest.raises(ConfigurationError, match=words):
         TokenSigner(secret, domain, tenant)
+
+
+# -- hostile ids (issue 11) ----------------------------------------------------------------------
+@pytest.mark.parametrize("tail", ["é", "\u0661", "Z", "\x00", "."])
+def test_a_token_with_anything_but_lower_case_hex_does_not_verify(tail: str) -> None:
+    local = normalise_msg_id(SIGNER.message_id(new_send_id())).partition("@")[0]
+    forged = local[:-1] + tail + "@mail.example.com"
+    assert len(forged.partition("@")[0]) == len(local)
+    assert SIGNER.verify(forged) is None  # not a TypeError from hmac.compare_digest
+
+
+def _unbounded_repeats(pattern: re.Pattern[str]) -> list[str]:
+    """The backtracking (greedy or lazy) unbounded repeats of a compiled pattern."""
+    found: list[str] = []
+
+    def walk(items: Any) -> None:
+        for op, av in items:
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[1] == sre.MAXREPEAT:
+                found.append(f"{op} {av[2]}")
+            if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                walk(av[2])
+            elif op is sre.SUBPATTERN:
+                walk(av[3])
+            elif op is sre.BRANCH:
+                for branch in av[1]:
+                    walk(branch)
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                walk(av[1])
+            elif op is sre.ATOMIC_GROUP:
+                walk(av)
+
+    walk(sre_parse.parse(pattern.pattern, pattern.flags))
+    return found
+
+
+def test_the_id_comment_and_encoded_word_patterns_never_backtrack() -> None:
+    for pattern in (headers._ID_RE, headers._COMMENT_TEXT, message._ENCODED_WORD):
+        assert _unbounded_repeats(pattern) == [], pattern.pattern
+    # The check bites: the old id pattern, quadratic on a run of one character, fails it.
+    old = re.compile(r"<([^<>]*)>|([^\s<>,()]+@[^\s<>,()]+)")
+    assert len(_unbounded_repeats(old)) == 3
+
+
+def _old_scan_ids(text: str) -> list[str]:
+    """The scan before issue 11 (quadratic, char-by-char comments): the reference."""
+    out: list[str] = []
+    depth, in_id, i = 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if depth:
+            if char == "\\":
+                i += 1
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+        elif char == "(" and not in_id:
+            depth = 1
+            out.append(" ")
+        else:
+            in_id = (in_id or char == "<") and char != ">"
+            out.append(char)
+        i += 1
+    old = re.compile(r"<([^<>]*)>|([^\s<>,()]+@[^\s<>,()]+)")
+    return [bracketed or bare for bracketed, bare in old.findall("".join(out))]
+
+
+@given(st.text(alphabet="<>()@ab,\\ \t.é", max_size=60))
+def test_the_linear_scan_reads_what_the_old_scan_read(text: str) -> None:
+    assert headers._scan_ids(text, 1000) == _old_scan_ids(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "ids"),
+    [
+        ("(<a@b>) <c@d>", ["c@d"]),
+        ("<a@b> (not (an) id@x) <c@d>", ["a@b", "c@d"]),
+        ("<a(1)@b>", ["a(1)@b"]),  # a parenthesis inside an id is no comment
+        ("<a@b> (never closed <c@d>", ["a@b"]),
+        ("<a@b> (ends in a backslash \\", ["a@b"]),
+        ("(a \\) <x@y>) <c@d>", ["c@d"]),  # a quoted pair inside a comment
+        ("(<a@b>) " * 65 + "<c@d>", ["a@b", "c@d"]),  # too many to be comments: separators
+    ],
+)
+def test_comments_are_dropped_and_too_many_parentheses_only_separate(
+    value: str, ids: list[str]
+) -> None:
+    assert parse_msg_ids(value) == ids
+
+
+class _Recording:
+    """A compiled pattern that records the length of every text it scans."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.scanned: list[int] = []
+
+    def findall(self, text: str) -> list[Any]:
+        self.scanned.append(len(text))
+        return self.pattern.findall(text)
+
+    def finditer(self, text: str) -> Any:
+        self.scanned.append(len(text))
+        return self.pattern.finditer(text)
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_the_id_scan_reads_a_bounded_window_however_long_the_value(
+    monkeypatch: pytest.MonkeyPatch, last: bool
+) -> None:
+    ids = _Recording(headers._ID_RE)
+    words = _Recording(message._ENCODED_WORD)
+    monkeypatch.setattr(headers, "_ID_RE", ids)
+    monkeypatch.setattr(message, "_ENCODED_WORD", words)
+    for size in (1 << 16, 1 << 17, 1 << 20):  # doubling the value does not double the work
+        parse_msg_ids("=?utf-8?q?<a@b>?= " * (size // 18), last=last)
+    assert ids.scanned[0] == ids.scanned[1] == ids.scanned[2] <= 500 * ID_SPAN
+    assert words.scanned[0] == words.scanned[2] <= DEFAULT_LIMITS.encoded_words * 80
+
+
+@pytest.mark.parametrize("char", ["a", "(", ")", "<", ">", "@", "=", "?", "\\", " ", ","])
+def test_a_mebibyte_of_one_character_gives_no_id(char: str) -> None:
+    assert thread_ids([char * (1 << 20)], [char * (1 << 20)]) == []
+
+
+def test_in_reply_to_keeps_its_first_ids_and_references_its_last() -> None:
+    value = " ".join(f"<{n}@x>" for n in range(10))
+    limits = Limits(ids_per_header=3)
+    assert parse_msg_ids(value, limits) == ["0@x", "1@x", "2@x"]
+    assert parse_msg_ids(value, limits, last=True) == ["7@x", "8@x", "9@x"]
+    assert thread_ids(["<p@x>"], [value], limits) == ["p@x", "9@x", "8@x", "7@x"]
+
+
+def test_a_long_value_is_cut_at_white_space_so_no_id_is_read_in_part() -> None:
+    limits = Limits(ids_per_header=2)  # a window of 2 * ID_SPAN characters
+    value = " ".join(f"<{n:0{ID_SPAN + 18}d}@x>" for n in range(6))  # 150 characters each
+    assert [i.partition("@")[0][-1] for i in parse_msg_ids(value, limits)] == ["0"]
+    assert [i.partition("@")[0][-1] for i in parse_msg_ids(value, limits, last=True)] == ["5"]

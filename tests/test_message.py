@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from replytrack.errors import MalformedMessageError
+from replytrack.errors import ConfigurationError, MalformedMessageError
+from replytrack.limits import DEFAULT_LIMITS, Limits
 from replytrack.message import RawMessage, decode_words, normalise_address
 
 
@@ -141,3 +142,171 @@ def test_field_names_list_what_is_present_and_lookups_of_absent_fields_are_empty
     assert msg.field_names == {b"subject", b"x-thing", b"from"}
     assert msg.get_all("continued") == []
     assert msg.lower_header_block.startswith(b"\nsubject: s\n")
+
+
+# -- hostile shapes (issue 11): each read ends, with what a reader would see -------------------
+def _multipart(ctype: str, body: bytes) -> RawMessage:
+    return RawMessage(f"From: bob@example.org\r\nContent-Type: {ctype}\r\n\r\n".encode() + body)
+
+
+def test_a_multipart_ending_in_a_delimiter_without_a_newline_gives_its_html_text() -> None:
+    msg = _multipart(
+        'multipart/alternative; boundary="b"',
+        b"--b\r\nContent-Type: text/html\r\n\r\n<p>Count me in</p>\r\n--b",
+    )
+    assert msg.body_text() == "Count me in"
+
+
+def test_a_nested_multipart_missing_its_closing_delimiter_gives_its_html_text() -> None:
+    msg = _multipart(
+        'multipart/mixed; boundary="o"',
+        b'--o\r\nContent-Type: multipart/alternative; boundary="i"\r\n\r\n'
+        b"--i\r\nContent-Type: text/html\r\n\r\n<p>Count me in</p>\r\n--i\r\n--o--\r\n",
+    )
+    assert msg.body_text() == "Count me in"
+
+
+def test_a_delimiter_line_right_after_another_is_an_empty_part() -> None:
+    msg = _multipart("multipart/mixed; boundary=b", b"--b\n--b\n\nsecond\n--b--\n")
+    assert msg.body_text() == "second"
+
+
+def test_html_with_a_less_than_sign_at_the_end_of_a_line_is_read() -> None:
+    msg = _multipart("text/html", b"<p>Count me in <\r\n</p><p>Bob</p>")
+    assert msg.body_text() == "Count me in\nBob"
+
+
+def test_an_rfc2231_boundary_is_read_and_an_idna_charset_is_read_as_utf8() -> None:
+    msg = _multipart(
+        "multipart/mixed; boundary*=b; x=1",
+        b"--b\r\nContent-Type: text/plain; charset=idna\r\n\r\n"
+        + "Café at noon".encode()
+        + b"\r\n--b--\r\n",
+    )
+    assert msg.body_text() == "Café at noon\r"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        "boundary*0=ab; boundary*1=cd",
+        "boundary*0*=us-ascii'en'ab; boundary*1*=%63d",
+        "boundary*=utf-8''%61%62cd",
+    ],
+)
+def test_rfc2231_continuations_and_percent_encoding_make_one_boundary(params: str) -> None:
+    msg = _multipart(f"multipart/mixed; {params}", b"--abcd\n\nhello\n--abcd--\n")
+    assert msg.body_text() == "hello"
+
+
+def _nested(levels: int) -> RawMessage:
+    body = b""
+    for level in range(1, levels):
+        body += (
+            f"--b{level - 1}\r\nContent-Type: multipart/mixed; boundary=b{level}\r\n\r\n".encode()
+        )
+    body += f"--b{levels - 1}\r\n\r\nsee you there\r\n".encode()
+    return _multipart("multipart/mixed; boundary=b0", body)
+
+
+def test_text_as_deep_as_the_depth_limit_is_read_and_deeper_is_not() -> None:
+    assert _nested(DEFAULT_LIMITS.mime_depth).body_text() == "see you there\r\n"
+    assert _nested(DEFAULT_LIMITS.mime_depth + 1).body_text() == ""
+    assert _nested(1000).body_text() == ""  # the stdlib parser's recursion gave up here
+
+
+def test_the_walker_looks_at_no_more_parts_than_the_limit() -> None:
+    parts = b"".join(b"--b\r\nContent-Disposition: attachment\r\n\r\nx\r\n" for _ in range(150))
+    raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b\r\n\r\nhi\r\n"
+    assert RawMessage(raw).body_text() == ""
+    assert RawMessage(raw, Limits(mime_parts=151)).body_text() == "hi\r\n"
+
+
+def test_the_walker_searches_no_further_than_body_bytes() -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Disposition: attachment\r\n\r\n" + b"x" * 2000 + b"\r\n--b\r\n\r\nhi\r\n"
+    )
+    assert RawMessage(raw).body_text() == "hi\r\n"
+    assert RawMessage(raw, Limits(body_bytes=1000)).body_text() == ""
+
+
+def test_base64_with_junk_and_misplaced_padding_decodes_its_data_characters() -> None:
+    msg = RawMessage(b"Content-Transfer-Encoding: base64\n\nQU*JD\nQ===\n")
+    assert msg.body_text() == "ABC"
+
+
+def test_a_from_with_hundreds_of_nested_comments_gives_its_address() -> None:
+    assert RawMessage(b"From: " + b"(" * 500 + b"Bob@Example.org\n\n").from_address == (
+        "bob@example.org"
+    )
+    assert normalise_address("(Bob (the (builder))) bob@example.org") == "bob@example.org"
+
+
+def test_a_long_quoted_display_name_is_dropped_before_the_stdlib_reads_it() -> None:
+    name = '"Stone, ' + "B" * 10_000 + '"'
+    assert normalise_address(f"{name} <Bob@Example.org>") == "bob@example.org"
+    assert normalise_address(f"{name} " + "bob@example.org, " * 500) == ""
+
+
+def test_a_date_past_year_9999_is_none_and_year_9999_is_read() -> None:
+    huge = RawMessage(f"Date: Thu, 01 Jan {10**20} 12:00:00 +0000\n\n".encode())
+    assert huge.date is None
+    last = RawMessage(b"Date: Fri, 31 Dec 9999 12:00:00 +0000\n\n").date
+    assert last is not None
+    assert last.year == 9999
+
+
+def test_the_header_limit_refuses_a_long_block_without_reading_past_it() -> None:
+    limits = Limits(header_bytes=100)
+    assert RawMessage(b"X-A: " + b"a" * 90 + b"\n\nbody", limits).body == b"body"
+    with pytest.raises(MalformedMessageError, match="100 bytes"):
+        RawMessage(b"X-A: " + b"a" * 200 + b"\n\nbody", limits)
+    with pytest.raises(MalformedMessageError, match="100 bytes"):
+        RawMessage(b"X-A: " + b"a" * 5000, limits)  # no empty line at all
+    assert RawMessage(b"X-A: " + b"a" * 50, limits).body == b""
+
+
+def test_decoding_stops_after_the_limit_of_encoded_words() -> None:
+    value = " ".join(["=?utf-8?q?=C3=A9?="] * 5)
+    assert decode_words(value, 3) == "ééé =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?="
+    subject = RawMessage(f"Subject: {value}\n\n".encode(), Limits(encoded_words=2)).subject
+    assert subject == "éé =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?="
+
+
+def test_encoded_words_are_looked_for_only_near_the_start_of_a_huge_value() -> None:
+    value = "x" * (DEFAULT_LIMITS.encoded_words * 80) + " =?utf-8?q?late?="
+    assert decode_words(value) == value
+    assert decode_words("=?utf-8?q?early?=" + value) == "early" + value
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("[Automatyczna =?iso-8859-2?Q?odpowied=BC?=] test", "[Automatyczna odpowiedź] test"),
+        ("=?utf-8?q?a?= =?utf-8?q?b?=  =?utf-8?q?c?=", "abc"),  # white space between dropped
+        ("=?utf-8?b?w6k=?= x =?utf-8?q?y?=", "é x y"),  # text between is kept
+        ("=?utf-8?q?=C3?= =?utf-8?q?=A9?=", "é"),  # one character split over two words
+        ("=?utf-8?b?Q?= =?utf-8?q?ok?=", "=?utf-8?b?Q?= ok"),  # bad base64 kept as written
+        ("=?utf-8*en?q?hello?=", "hello"),  # an RFC 2231 language
+        ("=?utf-8?q?x?==?utf-8?q?y?=", "xy"),
+        ("=?punycode?q?abc-?=", "=?punycode?q?abc-?="),  # no MIME charset: kept
+    ],
+)
+def test_encoded_words_decode_as_rfc_2047_says(value: str, text: str) -> None:
+    assert decode_words(value) == text
+
+
+def test_limits_refuse_values_that_are_not_positive_ints() -> None:
+    with pytest.raises(ConfigurationError, match="mime_depth"):
+        Limits(mime_depth=0)
+    with pytest.raises(ConfigurationError, match="header_bytes"):
+        Limits(header_bytes=True)
+    with pytest.raises(ConfigurationError, match="body_bytes"):
+        Limits(body_bytes=1.5)  # type: ignore[arg-type]
+
+
+def test_a_raw_message_keeps_the_limits_it_was_built_with() -> None:
+    limits = Limits(encoded_words=1)
+    assert RawMessage(b"Subject: s\n\n", limits).limits is limits
+    assert RawMessage(b"Subject: s\n\n").limits == DEFAULT_LIMITS
