@@ -22,6 +22,7 @@ from replytrack.protocols import ListingStore, SegmentStore
 from replytrack.segments import parse
 from replytrack.testing import make_send
 from replytrack.testing.contract import reply_to
+from replytrack.testing.segments import SegmentContract
 
 TENANT = "acme"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -322,3 +323,9 @@ def test_a_store_that_cannot_list_contacts_says_what_to_implement(world: World) 
         ConfigurationError, match="implement list_contacts, list_sends and list_email_ids"
     ):
         tracker.segment("owner is known").count()
+
+
+class TestMemoryStoreSegments(SegmentContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()

@@ -83,15 +83,21 @@ class _Compiler:
         return resolve(window, self.now, self.segment.zone)
 
     def reader(self, name: str) -> Callable[[Facts], Any]:
-        """The field's value of a contact, None when unknown or of another type."""
+        """The field's value of a contact, None when unknown or of another type. Numbers
+        are read as doubles, as SQL compares them (integers are kept within 2**53)."""
         kind = self.segment.schema.type_of(name)
         assert kind is not None, name  # the parser only lets declared fields through
-        if name in BUILTIN and kind in ("time", "number"):
-            return lambda facts: _reply_field(name, facts)
+        if name in BUILTIN:
+            if kind == "number":
+                return lambda facts: float(_reply_field(name, facts))
+            if kind == "time":
+                return lambda facts: _reply_field(name, facts)
 
         def read(facts: Facts) -> Any:
             value = facts.values.get(name)
-            return value if _typed(kind, value) else None
+            if not _typed(kind, value):
+                return None
+            return float(value) if kind == "number" else value
 
         return read
 
@@ -128,10 +134,12 @@ class _Compiler:
 
     def condition(self, node: a.Node) -> Predicate:
         read = self.reader(node.field)  # type: ignore[union-attr]
-        text = self.segment.schema.type_of(node.field) == "text"  # type: ignore[union-attr]
+        kind = self.segment.schema.type_of(node.field)  # type: ignore[union-attr]
 
         def literal(value: Any) -> Any:
-            return fold(value) if text and isinstance(value, str) else value
+            if kind == "number":
+                return float(value)
+            return fold(value) if kind == "text" else value
 
         if isinstance(node, a.Known):
             return lambda facts: read(facts) is not None
@@ -145,7 +153,7 @@ class _Compiler:
             values = [literal(v) for v in node.values]
             return lambda facts: (value := read(facts)) is not None and value in values
         if isinstance(node, a.NumberRange):
-            low, high = node.low, node.high
+            low, high = float(node.low), float(node.high)
             return lambda facts: (value := read(facts)) is not None and low <= value <= high
         assert isinstance(node, a.TextMatch), node
         needle, verb = fold(node.value), node.op

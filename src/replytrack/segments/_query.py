@@ -16,7 +16,7 @@ from replytrack.protocols import ListingStore, SegmentStore, Store
 from replytrack.segments._evaluate import Facts, predicate
 from replytrack.segments._fields import Schema, segment_values
 from replytrack.segments._segment import Segment, parse
-from replytrack.stores._rows import micros
+from replytrack.segments._time import micros
 
 __all__ = ["SegmentQuery", "bind", "contact_facts", "evaluate_in_memory", "facts_of"]
 

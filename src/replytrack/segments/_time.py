@@ -13,17 +13,24 @@ keep, so memory and SQL compare the very same numbers:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from replytrack.models import require_aware
 from replytrack.segments import _ast as a
-from replytrack.stores._rows import micros
 
-__all__ = ["Interval", "day_start", "resolve", "today"]
+__all__ = ["Interval", "day_start", "inside", "micros", "resolve", "today"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
 
 #: [low, high) in microseconds; None is unbounded
 Interval = tuple[int | None, int | None]
+
+
+def micros(value: datetime) -> int:
+    """Microseconds since the epoch, exactly, as the SQL stores keep times."""
+    return (value - _EPOCH) // _MICRO
 
 
 def today(now: datetime, tz: ZoneInfo) -> date:

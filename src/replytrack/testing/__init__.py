@@ -11,9 +11,17 @@ from typing import Any
 
 from replytrack.testing.factories import make_message, make_reply, make_send
 
-__all__ = ["StoreContract", "make_message", "make_reply", "make_send", "store_state_machine"]
+__all__ = [
+    "SegmentContract",
+    "StoreContract",
+    "make_message",
+    "make_reply",
+    "make_send",
+    "store_state_machine",
+]
 
 _LAZY = {
+    "SegmentContract": "replytrack.testing.segments",
     "StoreContract": "replytrack.testing.contract",
     "store_state_machine": "replytrack.testing.stateful",
 }
