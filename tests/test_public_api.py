@@ -31,6 +31,7 @@ EXPECTED = [
     "PlannedSend",
     "Problem",
     "ProblemCode",
+    "Quarantined",
     "Reply",
     "ReplyEvent",
     "ReplyTo",

@@ -1,5 +1,6 @@
 """replytrack: tell a CRM which contacts replied to its marketing emails."""
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from replytrack.autoreply import Verdict, classify
@@ -27,6 +28,7 @@ from replytrack.models import (
     MarketingEmail,
     MatchStrategy,
     MessageKind,
+    Quarantined,
     Reply,
     ReplyTo,
     ReplyToMode,
@@ -48,6 +50,10 @@ from replytrack.sources import MaildirSource, MboxSource, MemorySource
 from replytrack.stores import MemoryStore, open_store
 from replytrack.stores.sqlite import SQLiteStore
 from replytrack.tracker import Tracker
+
+# The library logs (quarantined messages, failing subscribers) and never prints: what is
+# shown, and where, is the application's choice.
+logging.getLogger("replytrack").addHandler(logging.NullHandler())
 
 try:
     __version__ = version("replytrack")
@@ -81,6 +87,7 @@ __all__ = [
     "PlannedSend",
     "Problem",
     "ProblemCode",
+    "Quarantined",
     "Reply",
     "ReplyEvent",
     "ReplyTo",

@@ -20,15 +20,17 @@ from typing import Any, TypeVar
 
 import attrs
 
+from replytrack._text import CleanText
 from replytrack.errors import ConfigurationError
 from replytrack.models import Inbox
-from replytrack.pipeline import IngestResult, Pipeline, collector_paused
-from replytrack.protocols import SharedStore
+from replytrack.pipeline import IngestResult, Origin, Pipeline, collector_paused
+from replytrack.protocols import SharedStore, Store
 
 __all__ = ["check_workers", "run_batches", "run_ranges"]
 
 T = TypeVar("T")
 Batch = Sequence[tuple[bytes, datetime | None]]
+Origins = Sequence[Origin] | None
 Inbound = bytes | tuple[bytes, datetime | None]
 
 # The worker process's own pipeline, over its own store connection.
@@ -42,19 +44,25 @@ def _start(pipeline: Pipeline) -> None:
     # Everything inherited from the parent stays as it is: the collector never walks it
     # (nor dirties its pages, which fork shares until written).
     gc.freeze()
-    assert isinstance(pipeline.store, SharedStore)
-    store = pipeline.store.reopen()
+    store = pipeline.store
+    assert isinstance(store, CleanText | SharedStore)
+    store = store.reopen()
     correlator = attrs.evolve(pipeline.correlator, store=store)
     _pipeline = attrs.evolve(pipeline, store=store, correlator=correlator)
 
 
-def _run(inbox: Inbox | None, batch: Batch) -> list[IngestResult]:
+def _run(inbox: Inbox | None, batch: Batch, origins: Origins = None) -> list[IngestResult]:
     assert _pipeline is not None, "_start runs first in every worker"
-    return _pipeline.run(inbox, batch)
+    return _pipeline.run(inbox, batch, origins)
 
 
 def _run_range(inbox: Inbox | None, start: int, stop: int) -> list[IngestResult]:
     return _run(inbox, [as_pair(item) for item in _inherited[start:stop]])
+
+
+def _base(store: Store) -> Store:
+    """The store behind the engine's text gate."""
+    return store.inner if isinstance(store, CleanText) else store
 
 
 def as_pair(item: Inbound) -> tuple[bytes, datetime | None]:
@@ -68,25 +76,32 @@ def check_workers(workers: int, pipeline: Pipeline) -> None:
         raise ConfigurationError(f"workers must be at least 1, got {workers}")
     if workers == 1:
         return
-    if not isinstance(pipeline.store, SharedStore):
+    store = _base(pipeline.store)
+    if not isinstance(store, SharedStore):
         raise ConfigurationError(
             f"workers={workers} needs a store several processes can open (SQLiteStore,"
-            f" PostgresStore); {type(pipeline.store).__name__} has no reopen()"
+            f" PostgresStore); {type(store).__name__} has no reopen()"
         )
     if "fork" not in multiprocessing.get_all_start_methods():
         raise ConfigurationError(f"workers={workers} needs the fork start method (Linux, macOS)")
 
 
 def run_batches(
-    pipeline: Pipeline, inbox: Inbox | None, batches: Iterable[tuple[T, Batch]], workers: int
+    pipeline: Pipeline,
+    inbox: Inbox | None,
+    batches: Iterable[tuple[T, Batch, Origins]],
+    workers: int,
 ) -> Iterator[tuple[T, list[IngestResult]]]:
-    """(tag, results) per batch, in order; ``workers`` > 1 runs them in that many processes."""
+    """(tag, results) per batch, in order; ``workers`` > 1 runs them in that many processes.
+
+    Each batch comes with its messages' origins (source key and position), or None.
+    """
     check_workers(workers, pipeline)
     if workers == 1:
-        for tag, batch in batches:
-            yield tag, pipeline.run(inbox, batch)
+        for tag, batch, origins in batches:
+            yield tag, pipeline.run(inbox, batch, origins)
         return
-    jobs = ((tag, (_run, inbox, batch)) for tag, batch in batches)
+    jobs = ((tag, (_run, inbox, batch, origins)) for tag, batch, origins in batches)
     yield from _in_order(_pool(pipeline, workers), jobs, workers)
 
 

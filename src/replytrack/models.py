@@ -19,6 +19,7 @@ __all__ = [
     "MarketingEmail",
     "MatchStrategy",
     "MessageKind",
+    "Quarantined",
     "Reply",
     "ReplyTo",
     "ReplyToMode",
@@ -281,3 +282,33 @@ class Reply:
     def key(self) -> tuple[str, str]:
         """The record's identity: one record per send and inbound message."""
         return (self.send_id, self.inbound_id)
+
+
+@attrs.frozen(kw_only=True)
+class Quarantined:
+    """An inbound message ingest could not process, kept to inspect and to re-run after a fix.
+
+    ``raw`` holds the message's first bytes (1 MiB, ``replytrack.pipeline.QUARANTINE_BYTES``);
+    ``size`` and ``sha256`` describe the whole message, so :attr:`complete` tells whether
+    ``raw`` is all of it. ``position`` is the source's cursor just after the message (None
+    outside ``sync``); ``inbox_id`` is None when no connected inbox had been resolved.
+    """
+
+    id: str
+    inbox_id: str | None
+    source_key: str | None
+    position: str | None
+    received_at: datetime = attrs.field(converter=_utc("received_at"))
+    quarantined_at: datetime = attrs.field(converter=_utc("quarantined_at"))
+    #: the exception's type and message
+    reason: str
+    #: the innermost frames where it was raised, outermost first
+    traceback: str
+    size: int
+    sha256: str
+    raw: bytes = attrs.field(repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """True when ``raw`` is the whole message, so that it can be ingested again."""
+        return len(self.raw) == self.size

@@ -1,9 +1,14 @@
 """The ingest pipeline for one batch: scan, classify, correlate, check, store, publish.
 
-Every message gets exactly one :class:`Outcome`. Bad mail never raises: it is
-MALFORMED with the reason. The batch's records are written with one
-``add_replies`` call (one store transaction); :meth:`Pipeline.publish` then sends
-the reply events, in the process that owns the subscribers.
+Every message gets exactly one :class:`Outcome`. Bad mail never raises: every step
+that reads a message runs under :class:`_Guard`, the one place exceptions are
+caught, so a message that breaks any of them (a parser bug, hostile input) is
+MALFORMED with the exception and where it was raised, is kept in the store's
+quarantine with its source position, and costs no other message of the batch.
+Store errors are not the message's fault: they propagate and the batch is retried
+whole. The batch's records are written with one ``add_replies`` call (one store
+transaction); :meth:`Pipeline.publish` then sends the reply events, in the process
+that owns the subscribers, and logs what was quarantined.
 """
 
 from __future__ import annotations
@@ -11,24 +16,48 @@ from __future__ import annotations
 import contextlib
 import enum
 import gc
-from collections.abc import Callable, Iterator, Sequence
+import hashlib
+import logging
+import os
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 import attrs
 
+from replytrack._text import storable_reply
 from replytrack.autoreply import Verdict, classify
 from replytrack.correlate import Correlator, Match, Pending
-from replytrack.errors import MalformedMessageError
+from replytrack.errors import MalformedMessageError, StoreError
 from replytrack.events import EventBus, ReplyEvent, SubscriberError
 from replytrack.headers import normalise_msg_id
 from replytrack.message import RawMessage, normalise_address
-from replytrack.models import Contact, Inbox, MessageKind, Reply
+from replytrack.models import Contact, Inbox, MatchStrategy, MessageKind, Quarantined, Reply
 from replytrack.protocols import Store
 from replytrack.quotes import snippet
 from replytrack.subjects import forward_kind, has_forward_marker
 
-__all__ = ["ContactResolver", "IngestResult", "Outcome", "Pipeline", "SyncSummary"]
+__all__ = [
+    "QUARANTINE_BYTES",
+    "ContactResolver",
+    "IngestResult",
+    "Outcome",
+    "Pipeline",
+    "SyncSummary",
+]
+
+#: bytes of a quarantined message kept (with its size and SHA-256, which cover all of it)
+QUARANTINE_BYTES = 1 << 20
+_REASON_CHARS = 1000
+_TRACE_FRAMES = 8
+log = logging.getLogger("replytrack")
+X = TypeVar("X")
+Y = TypeVar("Y")
+#: (source key, position after the message) of a message read by ``sync``
+Origin = tuple[str | None, str | None]
 
 
 class Outcome(enum.Enum):
@@ -66,14 +95,20 @@ class IngestResult:
     match: Match | None = None
     verdict: Verdict | None = None
     subscriber_errors: tuple[SubscriberError, ...] = ()
+    #: MALFORMED: the innermost frames where the exception was raised, outermost first
+    traceback: str = ""
+    #: MALFORMED: the id of the quarantine record that keeps the message
+    quarantine_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class SyncSummary:
-    """What one sync of a source did: outcomes counted, and the cursor it stopped at."""
+    """What one sync of a source did: outcomes counted, the cursor it stopped at, and the
+    positions of the messages it quarantined (each is MALFORMED in ``counts`` too)."""
 
     counts: dict[Outcome, int]
     cursor: str | None
+    quarantined: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -103,66 +138,120 @@ class Pipeline:
     resolver: ContactResolver | None = None
 
     def run(
-        self, given: Inbox | None, batch: Sequence[tuple[bytes, datetime | None]]
+        self,
+        given: Inbox | None,
+        batch: Sequence[tuple[bytes, datetime | None]],
+        origins: Sequence[Origin] | None = None,
     ) -> list[IngestResult]:
-        """Ingest one batch received by ``given`` (None: resolve each message's inbox)."""
+        """Ingest one batch received by ``given`` (None: resolve each message's inbox).
+
+        ``origins`` gives each message's source key and position (``sync``), kept
+        with it if it is quarantined.
+        """
         with collector_paused():
-            return self._run(given, batch)
+            return self._run(given, batch, origins)
 
     def _run(
-        self, given: Inbox | None, batch: Sequence[tuple[bytes, datetime | None]]
+        self,
+        given: Inbox | None,
+        batch: Sequence[tuple[bytes, datetime | None]],
+        origins: Sequence[Origin] | None,
     ) -> list[IngestResult]:
-        results: list[IngestResult | None] = [None] * len(batch)
+        # The caller's times first: a naive one is the caller's mistake, raised before any work.
+        items = [(n, (raw, self.clock(at, "received_at"))) for n, (raw, at) in enumerate(batch)]
+        guard = _Guard()
         recipients = _by_recipient(self.store.list_inboxes(self.tenant)) if given is None else {}
+        results: dict[int, IngestResult] = {}
         pending: list[tuple[int, Pending]] = []
-        for index, (raw, received_at) in enumerate(batch):
-            when = self.clock(received_at, "received_at")
-            try:
-                msg = RawMessage(raw)
-            except MalformedMessageError as exc:
-                results[index] = IngestResult(outcome=Outcome.MALFORMED, reason=str(exc))
-                continue
-            inbox = given or _receiving_inbox(msg, recipients)
-            if inbox is None:
-                results[index] = IngestResult(
-                    outcome=Outcome.UNKNOWN_INBOX,
-                    reason="no connected inbox among Delivered-To, X-Original-To, To and Cc",
-                )
-                continue
-            pending.append((index, Pending(msg, inbox, when, classify(msg))))
+        for index, scanned in guard.each(partial(_scan, given, recipients), items):
+            if isinstance(scanned, Pending):
+                pending.append((index, scanned))
+            else:
+                results[index] = scanned
 
-        matches = self.correlator.correlate_many([p for _, p in pending])
+        matched = self._correlate(guard, pending)
         contact_ids = {  # the contacts of replies from another address than the one sent to
             m.send.contact_id
-            for (_, p), m in zip(pending, matches, strict=True)
+            for _, (p, m) in matched
             if m is not None
             and p.verdict.kind is MessageKind.HUMAN
             and p.msg.from_address != m.send.address
         }
         contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
 
-        to_store: list[tuple[int, Reply, Match, Verdict]] = []
-        for (index, item), match in zip(pending, matches, strict=True):
-            checked = self._check(item, match, contacts)
-            if isinstance(checked, IngestResult):
-                results[index] = checked
+        to_store: list[tuple[int, tuple[Reply, Match, Verdict]]] = []
+        for index, decided in guard.each(partial(self._decide, contacts), matched):
+            if isinstance(decided, IngestResult):
+                results[index] = decided
             else:
-                assert match is not None
-                to_store.append((index, _record(item, match, checked), match, item.verdict))
+                to_store.append((index, decided))
+        fresh = self.store.add_replies(self.tenant, [record[0] for _, record in to_store])
+        for (index, record), is_new in zip(to_store, fresh, strict=True):
+            results[index] = _stored(*record, is_new)
+        if guard.failed:
+            inboxes = {index: p.inbox for index, p in pending}
+            results.update(self._quarantine(guard.failed, items, inboxes, given, origins))
+        return [results[index] for index in range(len(items))]
 
-        fresh = self.store.add_replies(self.tenant, [reply for _, reply, _, _ in to_store])
-        for (index, reply, match, verdict), is_new in zip(to_store, fresh, strict=True):
-            results[index] = _stored(reply, match, verdict, is_new)
-        return [r for r in results if r is not None]
+    def _correlate(
+        self, guard: _Guard, pending: list[tuple[int, Pending]]
+    ) -> list[tuple[int, tuple[Pending, Match | None]]]:
+        """Every message's match, with one set of lookups for the batch; when a message
+        breaks that, each is correlated alone, under the guard."""
+        matches = guard.whole(self.correlator.correlate_many, [p for _, p in pending])
+        if matches is None:
+            return guard.each(lambda p: (p, self.correlator.correlate_many([p])[0]), pending)
+        return [(index, (p, m)) for (index, p), m in zip(pending, matches, strict=True)]
+
+    def _decide(
+        self, contacts: dict[str, Contact], found: tuple[Pending, Match | None]
+    ) -> IngestResult | tuple[Reply, Match, Verdict]:
+        """The result of a message not to store, or the record to store."""
+        item, match = found
+        checked = self._check(item, match, contacts)
+        if isinstance(checked, IngestResult):
+            return checked
+        assert match is not None
+        return _record(item, match, checked), match, item.verdict
+
+    def _quarantine(
+        self,
+        failed: dict[int, IngestResult],
+        items: Sequence[tuple[int, tuple[bytes, datetime]]],
+        inboxes: dict[int, Inbox],
+        given: Inbox | None,
+        origins: Sequence[Origin] | None,
+    ) -> dict[int, IngestResult]:
+        """Keep every failed message in the store's quarantine; their results, with its id."""
+        now = self.clock(None, "quarantined_at")
+        kept: list[Quarantined] = []
+        results = {}
+        for index, failure in sorted(failed.items()):
+            raw, when = items[index][1]
+            inbox = inboxes.get(index, given)
+            origin = origins[index] if origins else (None, None)
+            item = _quarantine_record(raw, inbox.id if inbox else None, origin, when, now, failure)
+            kept.append(item)
+            results[index] = attrs.evolve(failure, quarantine_id=item.id)
+        self.store.add_quarantined(self.tenant, kept)
+        return results
 
     def publish(self, results: list[IngestResult]) -> list[IngestResult]:
-        """Send a reply event per new reply in ``results``; subscriber errors join its result."""
+        """Send a reply event per new reply in ``results`` (subscriber errors join its
+        result) and log each quarantined message (logger ``replytrack``, WARNING)."""
         published = []
         for result in results:
             if result.outcome is Outcome.REPLY and result.reply is not None:
                 errors = self.events.publish(ReplyEvent(tenant=self.tenant, reply=result.reply))
                 if errors:
                     result = attrs.evolve(result, subscriber_errors=errors)
+            elif result.outcome is Outcome.MALFORMED:
+                log.warning(
+                    "tenant %r: message quarantined as %s: %s",
+                    self.tenant,
+                    result.quarantine_id,
+                    result.reason,
+                )
             published.append(result)
         return published
 
@@ -212,6 +301,100 @@ class Pipeline:
         )
 
 
+@attrs.define
+class _Guard:
+    """The one place ingest catches exceptions, around every step that reads a message.
+
+    A step that raises for one message costs that message only: it fails, MALFORMED with
+    the exception, and the batch goes on. A store error is the store's, not the
+    message's: it propagates, and the batch is retried whole. (A ``try`` costs nothing
+    in Python 3.11+ until something raises.)
+    """
+
+    failed: dict[int, IngestResult] = attrs.field(factory=dict)
+
+    def each(self, step: Callable[[X], Y], items: Iterable[tuple[int, X]]) -> list[tuple[int, Y]]:
+        """(index, step(item)) for every item whose step returned; the others fail."""
+        done = []
+        for index, item in items:
+            try:
+                done.append((index, step(item)))
+            except StoreError:
+                raise
+            except Exception as exc:  # whatever one message breaks costs it only
+                self.failed[index] = _failure(exc)
+        return done
+
+    def whole(self, step: Callable[[X], Y], batch: X) -> Y | None:
+        """step(batch), or None when something in the batch broke it."""
+        try:
+            return step(batch)
+        except StoreError:
+            raise
+        except Exception:  # the caller then runs the step per message
+            return None
+
+
+def _failure(exc: Exception) -> IngestResult:
+    """MALFORMED, the reason (type and message, bounded) and where it was raised."""
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose message itself raises
+        text = "(the message of the exception cannot be shown)"
+    reason = text if isinstance(exc, MalformedMessageError) else f"{type(exc).__name__}: {text}"
+    if len(reason) > _REASON_CHARS:
+        reason = reason[: _REASON_CHARS - 1] + "…"
+    frames = deque(traceback.walk_tb(exc.__traceback__), maxlen=_TRACE_FRAMES)
+    where = " > ".join(
+        f"{os.path.basename(frame.f_code.co_filename)}:{line} {frame.f_code.co_name}"
+        for frame, line in frames
+    )
+    return IngestResult(outcome=Outcome.MALFORMED, reason=reason, traceback=where)
+
+
+def _quarantine_record(
+    raw: bytes,
+    inbox_id: str | None,
+    origin: Origin,
+    received_at: datetime,
+    now: datetime,
+    failure: IngestResult,
+) -> Quarantined:
+    """The quarantine record of a message that failed: its id is the same each time the
+    same bytes fail in the same inbox, so a message read again replaces its record."""
+    data = bytes(raw) if isinstance(raw, bytes | bytearray | memoryview) else b""
+    where = (inbox_id or "").encode("utf-8", "surrogatepass") + b"\0"
+    return Quarantined(
+        id=hashlib.sha256(where + data).hexdigest()[:32],
+        inbox_id=inbox_id,
+        source_key=origin[0],
+        position=origin[1],
+        received_at=received_at,
+        quarantined_at=now,
+        reason=failure.reason,
+        traceback=failure.traceback,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        raw=data[:QUARANTINE_BYTES],
+    )
+
+
+def _scan(
+    given: Inbox | None, recipients: dict[str, Inbox], item: tuple[bytes, datetime]
+) -> Pending | IngestResult:
+    """Read the header block, find the receiving inbox, classify."""
+    raw, received_at = item
+    msg = RawMessage(raw)
+    inbox = given or _receiving_inbox(msg, recipients)
+    if inbox is None:
+        return IngestResult(
+            outcome=Outcome.UNKNOWN_INBOX,
+            reason="no connected inbox among Delivered-To, X-Original-To, To and Cc",
+        )
+    _ = msg.from_address  # parsed here, under the guard: the batch's contact lookup reads it
+    return Pending(msg, inbox, received_at, classify(msg))
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch runs, as it was before afterwards.
@@ -231,9 +414,12 @@ def collector_paused() -> Iterator[None]:
 
 def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
     if not is_new:
+        reason = f"already stored for send {reply.send_id}"
+        if reply.strategy is MatchStrategy.FALLBACK:  # or the store refused a second send
+            reason += f", or by the fallback for another send of contact {reply.contact_id}"
         return IngestResult(
             outcome=Outcome.DUPLICATE,
-            reason=f"already stored for send {reply.send_id}",
+            reason=reason,
             match=match,
             verdict=verdict,
         )
@@ -277,19 +463,21 @@ def _record(item: Pending, match: Match, alternate: str | None) -> Reply:
     msg = item.msg
     message_id = msg.get("message-id")
     human = item.verdict.kind is MessageKind.HUMAN
-    return Reply(
-        send_id=match.send.id,
-        inbound_id=normalise_msg_id(message_id) if message_id else msg.fingerprint,
-        email_id=match.send.email_id,
-        contact_id=match.send.contact_id,
-        inbox_id=item.inbox.id,
-        received_at=item.received_at,
-        kind=item.verdict.kind,
-        subtype=item.verdict.subtype,
-        strategy=match.strategy,
-        confidence=match.confidence,
-        from_address=msg.from_address,
-        alternate_address=alternate,
-        subject=msg.subject,
-        snippet=snippet(msg.body_text()) if human else "",
+    return storable_reply(
+        Reply(
+            send_id=match.send.id,
+            inbound_id=normalise_msg_id(message_id) if message_id else msg.fingerprint,
+            email_id=match.send.email_id,
+            contact_id=match.send.contact_id,
+            inbox_id=item.inbox.id,
+            received_at=item.received_at,
+            kind=item.verdict.kind,
+            subtype=item.verdict.subtype,
+            strategy=match.strategy,
+            confidence=match.confidence,
+            from_address=msg.from_address,
+            alternate_address=alternate,
+            subject=msg.subject,
+            snippet=snippet(msg.body_text()) if human else "",
+        )
     )

@@ -14,6 +14,10 @@ another tenant's rows. The errors a method may raise are part of its contract:
   batch is written then;
 * ``set_provider_message_id`` and ``set_reply_kind``:
   :class:`~replytrack.errors.NotFoundError` for an unknown send or reply.
+
+Text read from mail reaches a store cleaned (no NUL, no lone surrogates, ids at
+most 500 characters: see ``replytrack._text``); a store must keep and return every
+other str exactly, and every ``datetime`` to the microsecond.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.models import (
+    Contact,
+    Inbox,
+    MarketingEmail,
+    MessageKind,
+    Quarantined,
+    Reply,
+    Send,
+)
 from replytrack.reports import ContactProperties, EmailReport
 
 if TYPE_CHECKING:
@@ -122,6 +134,18 @@ class Store(Protocol):
 
     def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
         """Remember where a source's sync stopped (after its replies are stored)."""
+
+    def add_quarantined(self, tenant: str, items: Sequence[Quarantined]) -> None:
+        """Keep messages ingest could not process, every field as given (``raw`` byte for
+        byte). An id already kept is replaced: the latest attempt's reason wins."""
+
+    def list_quarantined(
+        self, tenant: str, *, inbox_id: str | None = None, ids: Collection[str] | None = None
+    ) -> list[Quarantined]:
+        """Quarantined messages, filtered by inbox and by id, by ``received_at`` then id."""
+
+    def remove_quarantined(self, tenant: str, ids: Collection[str]) -> int:
+        """Forget quarantined messages (unknown ids are ignored); how many were removed."""
 
     def close(self) -> None:
         """Release connections and files; the store is not used afterwards."""

@@ -5,13 +5,15 @@ Ingesting runs :mod:`replytrack.pipeline` over batches of messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import logging
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import groupby, islice
 from typing import TypeVar
 
 import attrs
 
+from replytrack._text import gate
 from replytrack._workers import Inbound, as_pair, run_batches, run_ranges
 from replytrack.correlate import Correlator
 from replytrack.errors import ConfigurationError, NotFoundError, UnknownInboxError
@@ -22,6 +24,7 @@ from replytrack.models import (
     Inbox,
     MarketingEmail,
     MessageKind,
+    Quarantined,
     Reply,
     Send,
     as_utc,
@@ -38,6 +41,7 @@ __all__ = ["Tracker"]
 Clock = Callable[[], datetime]
 BATCH_SIZE = 500
 T = TypeVar("T")
+log = logging.getLogger("replytrack")
 
 
 def _batch_size(size: int) -> int:
@@ -98,9 +102,10 @@ class Tracker:
         self._signer = TokenSigner(secret, domain, tenant)
         self._clock: Clock = clock or _utcnow
         self._events = EventBus()
-        correlator = Correlator(store, self._signer, fallback, fallback_window)
+        cleaned = gate(store)  # text from mail reaches any store cleaned
+        correlator = Correlator(cleaned, self._signer, fallback, fallback_window)
         self._pipeline = Pipeline(
-            store, tenant, correlator, self._events, self._now, contact_resolver
+            cleaned, tenant, correlator, self._events, self._now, contact_resolver
         )
 
     def _now(self, value: datetime | None = None, name: str = "clock()") -> datetime:
@@ -212,7 +217,7 @@ class Tracker:
             done = run_ranges(self._pipeline, inbox, messages, batch_size, workers)
         else:
             pairs = (as_pair(item) for item in messages)
-            batches = ((None, batch) for batch in _batches(pairs, batch_size))
+            batches = ((None, batch, None) for batch in _batches(pairs, batch_size))
             done = (results for _, results in run_batches(self._pipeline, inbox, batches, workers))
         return [result for batch in done for result in self._pipeline.publish(batch)]
 
@@ -228,20 +233,70 @@ class Tracker:
 
         The cursor is saved after each batch is stored (in order, also with
         ``workers`` > 1), so a crash re-reads at most the batches in flight, whose
-        messages then come back as DUPLICATE.
+        messages then come back as DUPLICATE. A message that cannot be processed is
+        quarantined with its position and the cursor moves past it: it never stops
+        the mailbox (see :meth:`retry_quarantined`).
         """
         inbox = self._inbox(inbox_id)
         cursor = self.store.get_cursor(self.tenant, source.key)
         counts: dict[Outcome, int] = {}
+        quarantined: list[str] = []
         batches = (
-            (batch[-1].cursor, [(m.raw, m.received_at) for m in batch])
+            (
+                [m.cursor for m in batch],
+                [(m.raw, m.received_at) for m in batch],
+                [(source.key, m.cursor) for m in batch],
+            )
             for batch in _batches(source.fetch(cursor), batch_size)
         )
-        for cursor, done in run_batches(self._pipeline, inbox, batches, workers):
-            for result in self._pipeline.publish(done):
+        for positions, done in run_batches(self._pipeline, inbox, batches, workers):
+            for position, result in zip(positions, self._pipeline.publish(done), strict=True):
                 counts[result.outcome] = counts.get(result.outcome, 0) + 1
+                if result.outcome is Outcome.MALFORMED:
+                    quarantined.append(position)
+            cursor = positions[-1]
             self.store.set_cursor(self.tenant, source.key, cursor)
-        return SyncSummary(counts=counts, cursor=cursor)
+        if quarantined:
+            log.warning(
+                "tenant %r: sync of %s quarantined %d message(s), at %s",
+                self.tenant,
+                source.key,
+                len(quarantined),
+                ", ".join(quarantined),
+            )
+        return SyncSummary(counts=counts, cursor=cursor, quarantined=tuple(quarantined))
+
+    # -- quarantine --------------------------------------------------------------
+    def quarantined(self, inbox_id: str | None = None) -> list[Quarantined]:
+        """The messages ingest could not process, all or one inbox's, oldest first."""
+        return self.store.list_quarantined(self.tenant, inbox_id=inbox_id)
+
+    def retry_quarantined(self, ids: Collection[str] | None = None) -> dict[str, IngestResult]:
+        """Ingest quarantined messages again (all, or those ``ids``), after a fix.
+
+        Each is ingested as when it first arrived (its inbox, received time and
+        source position); one now processed leaves the quarantine, one that fails
+        again stays with the new reason. A message kept only in part (longer than
+        ``QUARANTINE_BYTES``, see :attr:`Quarantined.complete`) is not retried.
+        Returns the result of each message retried, by quarantine id.
+        """
+        kept = [q for q in self.store.list_quarantined(self.tenant, ids=ids) if q.complete]
+        retried: dict[str, IngestResult] = {}
+        by_inbox = sorted(kept, key=lambda q: (q.inbox_id or "", q.received_at, q.id))
+        for inbox_id, group in groupby(by_inbox, key=lambda q: q.inbox_id):
+            inbox = self._inbox(inbox_id) if inbox_id is not None else None
+            for batch in _batches(group, BATCH_SIZE):
+                done = self._pipeline.run(
+                    inbox,
+                    [(q.raw, q.received_at) for q in batch],
+                    [(q.source_key, q.position) for q in batch],
+                )
+                retried.update(
+                    zip((q.id for q in batch), self._pipeline.publish(done), strict=True)
+                )
+        again = {r.quarantine_id for r in retried.values()}
+        self.store.remove_quarantined(self.tenant, [q for q in retried if q not in again])
+        return retried
 
     # -- overrides ---------------------------------------------------------------
     def reclassify(

@@ -117,10 +117,12 @@ def test_a_worker_that_fails_stops_the_sync_before_its_batch_and_a_rerun_counts_
     poisoned = messages[65]
     original = Pipeline.run
 
-    def run(self: Pipeline, inbox: Inbox | None, batch: Sequence[tuple[bytes, Any]]) -> Any:
+    def run(
+        self: Pipeline, inbox: Inbox | None, batch: Sequence[tuple[bytes, Any]], *rest: Any
+    ) -> Any:
         if any(raw == poisoned for raw, _ in batch):
             raise StoreError("the disk is full")
-        return original(self, inbox, batch)
+        return original(self, inbox, batch, *rest)
 
     monkeypatch.setattr(Pipeline, "run", run)  # the forked workers inherit it
     store = open_store(store_url)

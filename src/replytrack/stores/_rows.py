@@ -15,6 +15,7 @@ from replytrack.models import (
     MarketingEmail,
     MatchStrategy,
     MessageKind,
+    Quarantined,
     Reply,
     ReplyTo,
     ReplyToMode,
@@ -27,6 +28,8 @@ __all__ = [
     "EMAIL_COLUMNS",
     "INBOX_COLUMNS",
     "MESSAGE_ID_TYPES",
+    "QUARANTINE_COLUMNS",
+    "QUARANTINE_TYPES",
     "REPLY_COLUMNS",
     "REPLY_TYPES",
     "SEND_COLUMNS",
@@ -40,6 +43,8 @@ __all__ = [
     "inbox_row",
     "message_id_row",
     "micros",
+    "quarantined_from_row",
+    "quarantined_row",
     "reply_from_row",
     "reply_row",
     "send_from_row",
@@ -65,12 +70,18 @@ REPLY_COLUMNS = (
     "strategy, confidence, from_address, alternate_address, subject, snippet"
 )
 
+QUARANTINE_COLUMNS = (
+    "id, inbox_id, source_key, position, received_at, quarantined_at, reason, traceback,"
+    " size, sha256, raw"
+)
+
 
 #: PostgreSQL array types of each table's columns (tenant first), for bulk inserts
 CONTACT_TYPES = ("text",) * 5
 SEND_TYPES = ("text",) * 6 + ("bigint", "text", "text", "boolean", "text", "text", "text")
 MESSAGE_ID_TYPES = ("text",) * 3
 REPLY_TYPES = ("text",) * 6 + ("bigint", "text", "text", "text", "float8") + ("text",) * 4
+QUARANTINE_TYPES = ("text",) * 5 + ("bigint", "bigint", "text", "text", "bigint", "text", "bytea")
 
 
 def micros(value: datetime) -> int:
@@ -239,4 +250,37 @@ def reply_from_row(row: Row) -> Reply:
         alternate_address=row[11],
         subject=row[12],
         snippet=row[13],
+    )
+
+
+def quarantined_row(tenant: str, item: Quarantined) -> tuple[Any, ...]:
+    return (
+        tenant,
+        item.id,
+        item.inbox_id,
+        item.source_key,
+        item.position,
+        micros(item.received_at),
+        micros(item.quarantined_at),
+        item.reason,
+        item.traceback,
+        item.size,
+        item.sha256,
+        item.raw,
+    )
+
+
+def quarantined_from_row(row: Row) -> Quarantined:
+    return Quarantined(
+        id=row[0],
+        inbox_id=row[1],
+        source_key=row[2],
+        position=row[3],
+        received_at=from_micros(row[4]),
+        quarantined_at=from_micros(row[5]),
+        reason=row[6],
+        traceback=row[7],
+        size=int(row[8]),
+        sha256=row[9],
+        raw=bytes(row[10]),
     )

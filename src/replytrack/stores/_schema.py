@@ -90,7 +90,17 @@ _V1 = (
         PRIMARY KEY (tenant, source_key))""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Messages ingest could not process, with the first bytes of each (BYTEA: SQLite keeps
+# the bytes as a BLOB whatever the declared type).
+_V2_QUARANTINE = (
+    """CREATE TABLE quarantine (
+        tenant TEXT NOT NULL, id TEXT NOT NULL, inbox_id TEXT, source_key TEXT, position TEXT,
+        received_at BIGINT NOT NULL, quarantined_at BIGINT NOT NULL, reason TEXT NOT NULL,
+        traceback TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, raw BYTEA NOT NULL,
+        PRIMARY KEY (tenant, id))""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_QUARANTINE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

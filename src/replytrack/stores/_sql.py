@@ -18,7 +18,15 @@ import attrs
 
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
-from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.models import (
+    Contact,
+    Inbox,
+    MarketingEmail,
+    MessageKind,
+    Quarantined,
+    Reply,
+    Send,
+)
 from replytrack.reports import ContactProperties, EmailReport, newest_first
 from replytrack.stores import _rows as r
 from replytrack.stores._aggregates import (
@@ -37,6 +45,7 @@ T = TypeVar("T")
 _SENDS = f"sends (tenant, {r.SEND_COLUMNS})"
 _MSG_IDS = "message_ids (tenant, message_id, send_id)"
 _REPLIES = f"replies (tenant, {r.REPLY_COLUMNS})"
+_QUARANTINE = f"quarantine (tenant, {r.QUARANTINE_COLUMNS})"
 _NEW_ONLY = "ON CONFLICT DO NOTHING"
 
 
@@ -356,6 +365,48 @@ class SQLStore(abc.ABC):
             " ON CONFLICT (tenant, source_key) DO UPDATE SET position = excluded.position"
         )
         self._transact(lambda tx: tx.execute(sql, (tenant, source_key, cursor)))
+
+    # -- quarantine --------------------------------------------------------------
+    def add_quarantined(self, tenant: str, items: Sequence[Quarantined]) -> None:
+        latest = {q.id: q for q in items}  # one row per id: the last one wins
+        rows = [r.quarantined_row(tenant, q) for q in latest.values()]
+        upsert = _on_conflict_update(r.QUARANTINE_COLUMNS)
+        if rows:
+            self._transact(lambda tx: tx.bulk(_QUARANTINE, r.QUARANTINE_TYPES, rows, upsert))
+
+    def list_quarantined(
+        self, tenant: str, *, inbox_id: str | None = None, ids: Collection[str] | None = None
+    ) -> list[Quarantined]:
+        if ids is not None and not ids:
+            return []
+
+        def work(tx: Tx) -> list[tuple[object, ...]]:
+            sql = f"SELECT {r.QUARANTINE_COLUMNS} FROM quarantine WHERE tenant = ?"
+            params: list[object] = [tenant]
+            if inbox_id is not None:
+                sql += " AND inbox_id = ?"
+                params.append(inbox_id)
+            if ids is not None:
+                fragment, param = tx.in_list(ids)
+                sql += f" AND id{fragment}"
+                params.append(param)
+            return tx.query(sql, params)
+
+        # sorted here, not by the database's collation: the same order on every store
+        kept = (r.quarantined_from_row(row) for row in self._transact(work, write=False))
+        return sorted(kept, key=lambda q: (q.received_at, q.id))
+
+    def remove_quarantined(self, tenant: str, ids: Collection[str]) -> int:
+        if not ids:
+            return 0
+
+        def work(tx: Tx) -> int:
+            fragment, param = tx.in_list(ids)
+            return tx.execute(
+                f"DELETE FROM quarantine WHERE tenant = ? AND id{fragment}", (tenant, param)
+            )
+
+        return self._transact(work)
 
 
 def _same_send(stored: Send, given: Send) -> bool:

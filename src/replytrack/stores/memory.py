@@ -10,7 +10,15 @@ import attrs
 
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
-from replytrack.models import Contact, Inbox, MarketingEmail, MessageKind, Reply, Send
+from replytrack.models import (
+    Contact,
+    Inbox,
+    MarketingEmail,
+    MessageKind,
+    Quarantined,
+    Reply,
+    Send,
+)
 from replytrack.reports import (
     ContactProperties,
     EmailReport,
@@ -32,6 +40,7 @@ class _Tenant:
     by_address: dict[str, list[str]] = attrs.field(factory=dict)
     replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
     cursors: dict[str, str] = attrs.field(factory=dict)
+    quarantine: dict[str, Quarantined] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True)
@@ -219,3 +228,28 @@ class MemoryStore:
     def set_cursor(self, tenant: str, source_key: str, cursor: str) -> None:
         with self._lock:
             self._t(tenant).cursors[source_key] = cursor
+
+    def add_quarantined(self, tenant: str, items: Sequence[Quarantined]) -> None:
+        with self._lock:
+            self._t(tenant).quarantine.update((q.id, q) for q in items)
+
+    def list_quarantined(
+        self, tenant: str, *, inbox_id: str | None = None, ids: Collection[str] | None = None
+    ) -> list[Quarantined]:
+        with self._lock:
+            kept = list(self._t(tenant).quarantine.values())
+        wanted = None if ids is None else set(ids)
+        return sorted(
+            (
+                q
+                for q in kept
+                if (inbox_id is None or q.inbox_id == inbox_id)
+                and (wanted is None or q.id in wanted)
+            ),
+            key=lambda q: (q.received_at, q.id),
+        )
+
+    def remove_quarantined(self, tenant: str, ids: Collection[str]) -> int:
+        with self._lock:
+            kept = self._t(tenant).quarantine
+            return sum(kept.pop(q, None) is not None for q in set(ids))

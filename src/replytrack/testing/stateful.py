@@ -21,7 +21,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from replytrack.errors import ConflictError
 from replytrack.headers import normalise_msg_id
-from replytrack.models import DeliveryStatus, MatchStrategy, MessageKind, Reply, Send
+from replytrack.models import (
+    DeliveryStatus,
+    MatchStrategy,
+    MessageKind,
+    Quarantined,
+    Reply,
+    Send,
+)
 from replytrack.protocols import Store
 from replytrack.stores.memory import MemoryStore
 
@@ -110,6 +117,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             data=st.data(),
             inbound=st.integers(0, 5),
             hours=st.integers(0, 24 * 90),
+            micros=st.integers(0, 999_999),
             kind=KINDS,
             subtype=SUBTYPES,
             fallback=st.booleans(),
@@ -120,6 +128,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             data: st.DataObject,
             inbound: int,
             hours: int,
+            micros: int,
             kind: MessageKind,
             subtype: str | None,
             fallback: bool,
@@ -139,7 +148,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
                         email_id=send.email_id,
                         contact_id=send.contact_id,
                         inbox_id="sales",
-                        received_at=send.sent_at + timedelta(hours=hours),
+                        received_at=send.sent_at + timedelta(hours=hours, microseconds=micros),
                         kind=kind,
                         subtype=subtype,
                         strategy=MatchStrategy.FALLBACK if fallback else MatchStrategy.TOKEN,
@@ -166,6 +175,40 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             assert self.store.set_provider_message_id(
                 tenant, send.id, provider
             ) == self.model.set_provider_message_id(tenant, send.id, provider)
+
+        @rule(
+            tenant=st.sampled_from(TENANTS),
+            number=st.integers(0, 4),
+            micros=st.integers(0, 999_999),
+            remove=st.booleans(),
+        )
+        def quarantine(self, tenant: str, number: int, micros: int, remove: bool) -> None:
+            if remove:
+                ids = [f"q{number}", f"q{number + 1}"]
+                expected = self.model.remove_quarantined(tenant, ids)
+                assert self.store.remove_quarantined(tenant, ids) == expected
+                return
+            raw = bytes(range(256)) * number
+            item = Quarantined(
+                id=f"q{number}",
+                inbox_id=None if number % 2 else "sales",
+                source_key="src",
+                position=str(number),
+                received_at=T0 + timedelta(minutes=number % 3, microseconds=micros),
+                quarantined_at=T0 + timedelta(days=1, microseconds=micros),
+                reason=f"ValueError: {micros}",
+                traceback="pipeline.py:1 each",
+                size=len(raw),
+                sha256="0" * 64,
+                raw=raw,
+            )
+            self.model.add_quarantined(tenant, [item])
+            self.store.add_quarantined(tenant, [item])
+
+        @invariant()
+        def quarantine_agrees(self) -> None:
+            for tenant in TENANTS:
+                assert self.store.list_quarantined(tenant) == self.model.list_quarantined(tenant)
 
         @invariant()
         def reports_agree(self) -> None:
