@@ -221,7 +221,10 @@ def test_reclassifying_automatic_mail_as_human_counts_it_and_tells_subscribers()
     assert reply.kind is MessageKind.HUMAN
     assert tracker.report("spring").replies == 1
     assert tracker.contact_properties("c1").first_reply_at == at(2)
-    assert [e.reply.key for e in events] == [stored.key]
+    assert [(e.name, e.reply.key) for e in events] == [
+        ("reply.reclassified", stored.key),
+        ("reply.received", stored.key),
+    ]
 
 
 def test_reclassifying_an_unknown_record_raises_not_found() -> None:

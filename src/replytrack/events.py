@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import attrs
 
-from replytrack.models import Reply
+from replytrack.models import MessageKind, Reply
 
 __all__ = ["EventBus", "ReplyEvent", "Subscriber", "SubscriberError"]
 
@@ -17,11 +17,24 @@ log = logging.getLogger("replytrack.events")
 
 @attrs.frozen(kw_only=True)
 class ReplyEvent:
-    """A human reply was stored (``name`` is 'reply.received'), or became one on reclassify."""
+    """Something happened to a stored record; ``name`` says what.
+
+    * ``'reply.received'``: the record is a new human reply, stored by ingest or turned
+      into one by ``reclassify``; published once per record, ever.
+    * ``'reply.reclassified'``: ``reclassify`` changed the record's kind or subtype, from
+      ``old_kind`` to ``reply.kind``; published on every change.
+    """
 
     tenant: str
     reply: Reply
     name: str = "reply.received"
+    #: 'reply.reclassified': the kind before the change
+    old_kind: MessageKind | None = None
+
+    @property
+    def new_kind(self) -> MessageKind:
+        """The record's kind now (``reply.kind``)."""
+        return self.reply.kind
 
 
 Subscriber = Callable[[ReplyEvent], None]

@@ -28,7 +28,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
-from replytrack._text import storable_reply
+from replytrack._text import storable_id, storable_reply
 from replytrack.autoreply import Verdict, classify
 from replytrack.correlate import Correlator, Match, Pending
 from replytrack.errors import MalformedMessageError, StoreError
@@ -47,6 +47,7 @@ __all__ = [
     "Outcome",
     "Pipeline",
     "SyncSummary",
+    "inbound_id",
 ]
 
 #: bytes of a quarantined message kept (with its size and SHA-256, which cover all of it)
@@ -459,14 +460,19 @@ def _is_forward(msg: RawMessage) -> bool:
     return has_forward_marker(msg.body_text())
 
 
+def inbound_id(msg: RawMessage) -> str:
+    """The id a message is stored under: its normalised Message-ID, or a fingerprint of
+    its content when it has none (cleaned as every store keeps it)."""
+    message_id = msg.get("message-id")
+    return storable_id(normalise_msg_id(message_id) if message_id else msg.fingerprint)
+
+
 def _record(item: Pending, match: Match, alternate: str | None) -> Reply:
     msg = item.msg
-    message_id = msg.get("message-id")
-    human = item.verdict.kind is MessageKind.HUMAN
     return storable_reply(
         Reply(
             send_id=match.send.id,
-            inbound_id=normalise_msg_id(message_id) if message_id else msg.fingerprint,
+            inbound_id=inbound_id(msg),
             email_id=match.send.email_id,
             contact_id=match.send.contact_id,
             inbox_id=item.inbox.id,
@@ -478,6 +484,7 @@ def _record(item: Pending, match: Match, alternate: str | None) -> Reply:
             from_address=msg.from_address,
             alternate_address=alternate,
             subject=msg.subject,
-            snippet=snippet(msg.body_text()) if human else "",
+            # every kind: a record reclassified as HUMAN shows its text on the timeline
+            snippet=snippet(msg.body_text()),
         )
     )

@@ -20,7 +20,9 @@ from replytrack import (
     Inbox,
     MarketingEmail,
     MemoryStore,
+    MessageKind,
     Outcome,
+    ReplyEvent,
     ReplyTo,
     Store,
     Tracker,
@@ -153,7 +155,8 @@ def test_an_out_of_office_answering_a_later_message_still_threads_on_the_campaig
     )
     result = tracker.ingest("sales", ooo, received_at=at(3))
     assert result.outcome is Outcome.AUTOMATIC
-    assert result.match is not None and result.match.send.id == send.id
+    assert result.match is not None
+    assert result.match.send.id == send.id
 
 
 # -- a daylight-saving fold ---------------------------------------------------------
@@ -173,9 +176,8 @@ def test_replies_in_a_daylight_saving_fold_count_and_order_alike_on_every_store(
     late_send = tracker.record_send(SPRING, ann, sent_at=new_york(1, 30))
     after = tracker.ingest("sales", make_reply(late_send), received_at=new_york(1, 10, fold=1))
     assert after.outcome is Outcome.REPLY, after.reason
-    assert after.reply is not None and after.reply.received_at == datetime(
-        2026, 11, 1, 6, 10, tzinfo=UTC
-    )
+    assert after.reply is not None
+    assert after.reply.received_at == datetime(2026, 11, 1, 6, 10, tzinfo=UTC)
     # Bob replies at 01:50 EDT (05:50 UTC), then at 01:10 EST (06:10 UTC).
     send = tracker.record_send(SPRING, BOB, sent_at=new_york(0, 30))
     for received in (new_york(1, 50), new_york(1, 10, fold=1)):
@@ -202,3 +204,98 @@ def test_every_instant_is_kept_in_utc_and_a_naive_one_is_refused(store: Store) -
     assert inbox.connected_at == datetime(2026, 11, 1, 6, 5, tzinfo=UTC)
     with pytest.raises(ConfigurationError, match="sent_at must be timezone-aware"):
         tracker.record_send(SPRING, BOB, sent_at=datetime(2026, 11, 1, 1, 10))
+
+
+# -- a threadless reply-all reaching two connected inboxes ---------------------------
+SPRING_TEAM = MarketingEmail(
+    id="spring-team",
+    subject="Spring sale",  # the same subject, another Reply-To
+    from_address="sales@example.com",
+    reply_to=ReplyTo.inbox("support@example.com"),
+)
+
+
+def reply_all(delivered_to: str) -> bytes:
+    """Bob's threadless answer to both emails, as delivered to one of the two inboxes."""
+    return make_message(
+        subject="Re: Spring sale",
+        to="sales@example.com",
+        message_id="<bob-all@example.org>",
+        headers={"Cc": "support@example.com", "Delivered-To": delivered_to},
+    )
+
+
+def test_a_threadless_reply_all_reaching_two_inboxes_counts_once(store: Store) -> None:
+    tracker = tracker_on(store)
+    tracker.connect_inbox(Inbox(id="support", address="support@example.com"), T0)
+    first = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    tracker.record_send(SPRING_TEAM, BOB, sent_at=at(2))
+    sales = tracker.ingest("sales", reply_all("sales@example.com"), received_at=at(3))
+    support = tracker.ingest("support", reply_all("support@example.com"), received_at=at(4))
+    assert (sales.outcome, support.outcome) == (Outcome.REPLY, Outcome.DUPLICATE)
+    assert "another send of contact bob" in support.reason
+    assert [r.send_id for r in tracker.replies("spring")] == [first.id]
+    assert tracker.replies("spring-team") == []
+    overall = tracker.report()
+    assert (overall.replies, overall.repliers, overall.fallback_matches) == (1, 1, 1)
+    assert tracker.contact_properties("bob").emails_replied == 1
+
+
+def test_a_threadless_reply_all_in_one_batch_counts_once_for_its_first_copy(store: Store) -> None:
+    tracker = tracker_on(store)
+    tracker.connect_inbox(Inbox(id="support", address="support@example.com"), T0)
+    tracker.record_send(SPRING, BOB, sent_at=at(1))
+    team = tracker.record_send(SPRING_TEAM, BOB, sent_at=at(2))
+    copies = [(reply_all(f"{name}@example.com"), at(3)) for name in ("support", "sales")]
+    results = tracker.ingest_many(None, copies)
+    assert [r.outcome for r in results] == [Outcome.REPLY, Outcome.DUPLICATE]
+    assert [r.send_id for r in store.list_replies(tracker.tenant)] == [team.id]
+    assert tracker.report().replies == 1
+
+
+# -- reply events on reclassify --------------------------------------------------------
+def test_reclassifying_back_and_forth_announces_a_reply_once_and_every_change(
+    store: Store,
+) -> None:
+    tracker = tracker_on(store)
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    seen: list[tuple[str, str | None, str]] = []
+
+    def listen(event: ReplyEvent) -> None:
+        old = event.old_kind.value if event.old_kind else None
+        seen.append((event.name, old, event.new_kind.value))
+
+    tracker.subscribe(listen)
+    ooo = make_reply(send, headers={"Auto-Submitted": "auto-replied"}, body="I am away.\n")
+    stored = tracker.ingest("sales", ooo, received_at=at(2)).reply
+    assert stored is not None
+    assert seen == []
+    human, auto = MessageKind.HUMAN, MessageKind.AUTO_REPLY
+    tracker.reclassify(stored.key, human)
+    tracker.reclassify(stored.key, auto)
+    tracker.reclassify(stored.key, auto)  # no change: no event
+    # a tracker in another process (over the same store) knows it was announced
+    again = Tracker(store, secret=b"r" * 32, domain="mail.example.com", clock=lambda: T0)
+    again.subscribe(listen)
+    again.reclassify(stored.key, human)
+    assert seen == [
+        ("reply.reclassified", "auto_reply", "human"),
+        ("reply.received", None, "human"),
+        ("reply.reclassified", "human", "auto_reply"),
+        ("reply.reclassified", "auto_reply", "human"),
+    ]
+    assert [e.snippet for e in tracker.timeline("bob")] == ["I am away."]
+
+
+def test_a_human_reply_announced_at_ingest_is_never_announced_again(store: Store) -> None:
+    tracker = tracker_on(store)
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    names: list[str] = []
+    tracker.subscribe(lambda event: names.append(event.name))
+    stored = tracker.ingest("sales", make_reply(send), received_at=at(2)).reply
+    assert stored is not None
+    tracker.reclassify(stored.key, MessageKind.BULK)
+    assert tracker.contact_properties("bob").replied is False
+    tracker.reclassify(stored.key, MessageKind.HUMAN)
+    assert names == ["reply.received", "reply.reclassified", "reply.reclassified"]
+    assert tracker.contact_properties("bob").replied is True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -138,5 +140,44 @@ def test_a_worker_that_fails_stops_the_sync_before_its_batch_and_a_rerun_counts_
         assert set(rerun.counts) <= {Outcome.REPLY, Outcome.DUPLICATE}
         report = tracker.report()
         assert (report.replies, report.repliers) == (120, 120)
+    finally:
+        store.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("source", ["list", "iterator"])
+def test_a_message_listed_twice_is_first_stored_from_its_first_copy_as_in_one_process(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    messages = seed(store_url, 40)
+    twice = messages[5]
+    later = RECEIVED + timedelta(hours=3)
+    listed = [(m, RECEIVED) for m in messages]
+    listed.insert(15, (twice, later))  # the second copy, in the next batch
+    original = Pipeline.run
+
+    def run(self: Pipeline, inbox: Inbox | None, batch: Sequence[Any], *rest: Any) -> Any:
+        if (twice, RECEIVED) in batch:
+            time.sleep(0.5)  # the batch of the first copy ends last
+        return original(self, inbox, batch, *rest)
+
+    monkeypatch.setattr(Pipeline, "run", run)  # the forked workers inherit it
+    store = open_store(store_url)
+    tracker = make_tracker(store)
+    events: list[ReplyEvent] = []
+    tracker.subscribe(events.append)
+    try:
+        given = listed if source == "list" else iter(listed)
+        results = tracker.ingest_many("sales", given, batch_size=10, workers=2)
+        assert (results[5].outcome, results[15].outcome) == (Outcome.REPLY, Outcome.DUPLICATE)
+        first = results[5].reply
+        assert first is not None
+        assert first.received_at == RECEIVED
+        stored = store.list_replies(TENANT, contact_id=first.contact_id)
+        assert [r.received_at for r in stored] == [RECEIVED]
+        props = store.contact_properties(TENANT, first.contact_id)
+        assert props.first_reply_at == props.last_reply_at == RECEIVED
+        announced = [e.reply for e in events if e.reply.key == first.key]
+        assert [r.received_at for r in announced] == [RECEIVED]
+        assert Counter(r.outcome for r in results) == {Outcome.REPLY: 40, Outcome.DUPLICATE: 1}
     finally:
         store.close()  # type: ignore[attr-defined]

@@ -100,7 +100,21 @@ _V2_QUARANTINE = (
         PRIMARY KEY (tenant, id))""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_QUARANTINE)
+# Replies remember whether they were announced to subscribers as a new human reply (one
+# 'reply.received' per record ever); those stored as human so far were. And a threadless
+# message attaches, by the fallback, to at most one send per contact: the first claim wins.
+_V3_ANNOUNCED_AND_CLAIMS = (
+    "ALTER TABLE replies ADD COLUMN announced BOOLEAN NOT NULL DEFAULT FALSE",
+    "UPDATE replies SET announced = TRUE WHERE kind = 'human'",
+    """CREATE TABLE fallback_claims (
+        tenant TEXT NOT NULL, contact_id TEXT NOT NULL, inbound_id TEXT NOT NULL,
+        send_id TEXT NOT NULL, PRIMARY KEY (tenant, contact_id, inbound_id)) {without_rowid}""",
+    """INSERT INTO fallback_claims (tenant, contact_id, inbound_id, send_id)
+        SELECT tenant, contact_id, inbound_id, MIN(send_id) FROM replies
+        WHERE strategy = 'fallback' GROUP BY tenant, contact_id, inbound_id""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_QUARANTINE, _V3_ANNOUNCED_AND_CLAIMS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

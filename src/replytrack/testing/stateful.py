@@ -167,6 +167,13 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             expected = self.model.set_reply_kind(tenant, reply.key, kind, subtype)
             assert self.store.set_reply_kind(tenant, reply.key, kind, subtype) == expected
 
+        @precondition(lambda self: self.replies)
+        @rule(data=st.data())
+        def announce(self, data: st.DataObject) -> None:
+            tenant, reply = data.draw(st.sampled_from(self.replies))
+            expected = self.model.mark_announced(tenant, reply.key)
+            assert self.store.mark_announced(tenant, reply.key) is expected
+
         @precondition(lambda self: self.sends)
         @rule(data=st.data())
         def record_provider_id(self, data: st.DataObject) -> None:
