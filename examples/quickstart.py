@@ -1,4 +1,4 @@
-"""Record a small campaign, ingest the shipped sample mailbox, print the report.
+"""The sample campaign through the Python API: what ``replytrack demo`` does on the command line.
 
 Run from the repository root:  python examples/quickstart.py [STORE_URL]
 STORE_URL defaults to a SQLite file in a temporary folder (the embedded default).
@@ -11,73 +11,44 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from replytrack import Contact, Inbox, MarketingEmail, MboxSource, ReplyTo, Tracker
+from replytrack import Inbox, MboxSource, Tracker
+from replytrack.imports import import_sends, read_send_rows
 from replytrack.stores import open_store
 
-HERE = Path(__file__).parent
-CONNECTED = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SAMPLE = Path(__file__).parent / "sample"
+CONNECTED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def main(url: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(url or f"sqlite:///{folder}/replytrack.sqlite3")
         tracker = Tracker(
-            store, secret=b"example-secret-change-me-32-bytes!!", domain="mail.example.com"
+            store, secret=b"example-secret-change-me-32-bytes!!", domain="northwind.example"
         )
+        tracker.connect_inbox(Inbox(id="sales", address="sales@northwind.example"), CONNECTED)
         tracker.connect_inbox(
-            Inbox(id="sales", address="sales@example.com"), connected_at=CONNECTED
+            Inbox(id="alice", address="alice@northwind.example", kind="personal", owner_id="alice"),
+            CONNECTED,
         )
-
-        spring = MarketingEmail(
-            id="spring",
-            name="Spring sale",
-            subject="Spring sale: 20% off all plans",
-            from_address="sales@example.com",
-            reply_to=ReplyTo.inbox("sales@example.com"),
-        )
-        webinar = MarketingEmail(
-            id="webinar",
-            subject="Join our product webinar",
-            from_address="sales@example.com",
-            reply_to=ReplyTo.from_address(),
-        )
-        contacts = [
-            Contact(id="bob", emails=("bob@example.org",)),
-            Contact(id="ann", emails=("ann@example.net",)),
-            Contact(id="chris", emails=("chris@gone.example",)),
-            Contact(id="dana", emails=("dana@example.com.br",)),
-            Contact(id="finn", emails=("finn@example.org",)),
-        ]
-        # The sending service (ESP) replaced our Message-IDs with its own: record them.
-        for n, send in enumerate(tracker.record_sends(spring, contacts, sent_at=SENT), start=1):
-            tracker.record_provider_message_id(send.id, f"<spring-{n:04d}@esp.example>")
-        for n, send in enumerate(
-            tracker.record_sends(webinar, contacts[:2], sent_at=SENT), start=1
-        ):
-            tracker.record_provider_message_id(send.id, f"<webinar-{n:04d}@esp.example>")
-
-        summary = tracker.sync("sales", MboxSource(HERE / "sample" / "campaign-replies.mbox"))
-        print(
-            "ingested:",
-            ", ".join(
+        with (SAMPLE / "sends.csv").open(encoding="utf-8") as rows:
+            imported = import_sends(tracker, read_send_rows(rows, "csv"))
+        print(f"sends: recorded={imported.recorded} untracked={dict(imported.untracked)}")
+        for inbox_id in ("alice", "sales"):
+            summary = tracker.sync(inbox_id, MboxSource(SAMPLE / f"{inbox_id}.mbox"))
+            counts = ", ".join(
                 f"{o.value}={n}"
                 for o, n in sorted(summary.counts.items(), key=lambda i: i[0].value)
-            ),
-        )
-        for email_id in ("spring", "webinar", None):
+            )
+            print(f"{inbox_id}: {counts}")
+        for email_id in ("spring-launch", "pricing-webinar", None):
             r = tracker.report(email_id)
             print(
-                f"{email_id or 'all emails':<10} sent={r.sent} delivered={r.delivered} "
-                f"replies={r.replies} repliers={r.repliers} reply_rate={r.reply_rate:.0%} "
+                f"{email_id or 'all emails':<15} sent={r.sent} delivered={r.delivered} "
+                f"replies={r.replies} repliers={r.repliers} reply_rate={r.reply_rate:.1%} "
                 f"automatic={dict(r.automatic)}"
             )
-        for reply in tracker.replies("spring"):
-            print(f"  {reply.received_at:%Y-%m-%d %H:%M} {reply.contact_id}: {reply.snippet}")
-        bob = tracker.contact_properties("bob")
-        print(
-            f"bob: replied={bob.replied} emails_replied={bob.emails_replied} last={bob.last_reply_at}"
-        )
+        diego = tracker.contact_properties("c0144")
+        print(f"c0144: replied={diego.replied} emails_replied={diego.emails_replied}")
         store.close()
 
 

@@ -66,6 +66,6 @@ def demo(ctx: click.Context, sample: str | None) -> None:
         stdout().print(f"\n[bold]$ {prefix} {shown}[/bold]")
         ctx.invoke(command, **params)
     stdout().print(
-        f"\nExplore it: {prefix} replies spring-launch | contact c0005 | "
+        f"\nExplore it: {prefix} replies spring-launch | contact c0144 | "
         f"explain {folder}/messages/out-of-office.eml"
     )

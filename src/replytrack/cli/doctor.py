@@ -33,8 +33,10 @@ def _check(area: str, status: str, detail: str) -> Check:
 )
 @output_options(csv_ok=True)
 def doctor(emails: tuple[str, ...]) -> None:
-    """Check the configuration, the store, every inbox's source, Reply-To rules and the
-    pipeline itself (a self-test on synthetic mail in a scratch store).
+    """Check the setup end to end: settings, store, sources, Reply-To, the pipeline.
+
+    The pipeline is checked by a self-test: synthetic mail (a human reply, an
+    out-of-office, a bounce, a stranger's mail) in a scratch store.
 
     Exits 1 when a check fails, 3 when the store or a mailbox cannot be reached.
     """
