@@ -12,7 +12,7 @@ another tenant's rows. The errors a method may raise are part of its contract:
 * ``add_sends``: :class:`~replytrack.errors.ConflictError` when a send id or
   Message-ID already exists in the tenant with other content; nothing of the
   batch is written then;
-* ``set_provider_message_id``, ``set_reply_kind`` and ``mark_announced``:
+* ``set_provider_message_id`` and ``set_reply_kind``:
   :class:`~replytrack.errors.NotFoundError` for an unknown send or reply.
 
 Text read from mail reaches a store cleaned (no NUL, no lone surrogates, ids at
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InboxSource",
     "ListingStore",
+    "MembershipStore",
     "SegmentStore",
     "SharedStore",
     "SourceMessage",
@@ -106,26 +107,12 @@ class Store(Protocol):
 
         Returns, per record, True when it was new. Two processes adding the same
         key at once store it once: one of them gets False.
-
-        A threadless message attaches by the fallback to at most one send per
-        contact: the first ``FALLBACK`` record of a (``contact_id``, ``inbound_id``),
-        new or already stored, claims it for its send, and a ``FALLBACK`` record of
-        it for another send is then not stored (False), also when two processes add
-        them at once.
-        A record stored as ``HUMAN`` counts as announced (see :meth:`mark_announced`).
         """
 
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
     ) -> Reply:
         """Change a stored record's kind (an integrator's override); returns it updated."""
-
-    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
-        """Remember that the record was announced to subscribers as a new human reply.
-
-        True the first time, False when it already was (stored as ``HUMAN``, or
-        marked before); of two processes marking it at once, one gets True.
-        """
 
     def list_replies(
         self,
@@ -202,6 +189,37 @@ class SegmentStore(Protocol):
 
     def segment_count(self, tenant: str, segment: Segment, now: datetime) -> int:
         """How many of the tenant's contacts are in ``segment`` at ``now``."""
+
+
+@runtime_checkable
+class MembershipStore(Protocol):
+    """A store that keeps the members of saved segments (active lists), per tenant.
+
+    ``definition`` is opaque text that identifies what a saved segment means;
+    ``refreshed_at`` when its members were last brought up to date.
+    """
+
+    def get_segment_list(self, tenant: str, name: str) -> tuple[str, datetime | None] | None:
+        """The saved segment's definition and last refresh, or None."""
+
+    def save_segment_list(
+        self, tenant: str, name: str, definition: str, refreshed_at: datetime | None
+    ) -> None:
+        """Insert or replace a saved segment's definition and last refresh."""
+
+    def drop_segment_list(self, tenant: str, name: str) -> None:
+        """Forget a saved segment and its members."""
+
+    def list_members(self, tenant: str, name: str) -> list[str]:
+        """The ids of the saved segment's members, sorted."""
+
+    def member_of(self, tenant: str, contact_ids: Collection[str]) -> dict[str, list[str]]:
+        """For each of ``contact_ids`` in any saved segment, the names of those, sorted."""
+
+    def change_members(
+        self, tenant: str, changes: Sequence[tuple[str, str, bool]], at: datetime
+    ) -> None:
+        """Apply (segment, contact id, member) changes in one transaction; ``at`` is when."""
 
 
 @attrs.frozen(kw_only=True)

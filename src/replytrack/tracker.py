@@ -34,6 +34,7 @@ from replytrack.protocols import InboxSource, Store
 from replytrack.replyto import SendPlan, ValidationReport, plan_sends, resolve_reply_to, validate
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
 from replytrack.segments import Schema, Segment
+from replytrack.segments._active import ActiveLists
 from replytrack.segments._query import SegmentQuery, bind
 
 __all__ = ["Tracker"]
@@ -82,6 +83,9 @@ class Tracker:
         ConfigurationError: a short secret, a bad domain, an empty tenant, a
             non-positive fallback window.
     """
+
+    #: saved segments kept up to date, once :meth:`active_lists` made them
+    _lists: ActiveLists | None = None
 
     def __init__(
         self,
@@ -181,6 +185,8 @@ class Tracker:
                 )
             )
         self.store.add_sends(self.tenant, sends)
+        if self._lists is not None:
+            self._lists.changed([c.id for c in contacts], ("contact", "sends"))
         return sends
 
     def record_provider_message_id(self, send_id: str, message_id: str) -> Send:
@@ -304,9 +310,7 @@ class Tracker:
     ) -> Reply:
         """Override the kind of a stored record (``reply.key``); reports follow at once.
 
-        A change publishes a 'reply.reclassified' event with the old kind; a record that
-        becomes a HUMAN reply for the first time also publishes 'reply.received' (never
-        twice for one record: HUMAN -> AUTO_REPLY -> HUMAN announces nothing new).
+        Turning automatic mail into a HUMAN reply publishes a reply event.
         """
         send = self.store.get_sends(self.tenant, [key[0]]).get(key[0])
         stored = (
@@ -318,14 +322,9 @@ class Tracker:
         if old is None:
             raise NotFoundError(f"no stored reply {key!r} in tenant {self.tenant!r}")
         reply = self.store.set_reply_kind(self.tenant, key, kind, subtype)
-        if (reply.kind, reply.subtype) != (old.kind, old.subtype):
-            self._events.publish(
-                ReplyEvent(
-                    tenant=self.tenant, reply=reply, name="reply.reclassified", old_kind=old.kind
-                )
-            )
-        became_human = reply.kind is MessageKind.HUMAN and old.kind is not MessageKind.HUMAN
-        if became_human and self.store.mark_announced(self.tenant, key):
+        if self._lists is not None:
+            self._lists.changed([reply.contact_id], ("replies",))
+        if kind is MessageKind.HUMAN and old.kind is not MessageKind.HUMAN:
             self._events.publish(ReplyEvent(tenant=self.tenant, reply=reply))
         return reply
 
@@ -365,9 +364,14 @@ class Tracker:
         """
         return bind(self.store, self.tenant, segment, self._clock, tz=tz, properties=properties)
 
+    def active_lists(self) -> ActiveLists:
+        """Saved segments whose members the store keeps, re-evaluated as replies, sends and
+        contacts change, with join and leave events (see docs/segments.md)."""
+        if self._lists is None:
+            self._lists = ActiveLists(self)
+        return self._lists
+
     # -- events ------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored
-        ('reply.received'), and once per change made by :meth:`reclassify`
-        ('reply.reclassified')."""
+        """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored."""
         return self._events.subscribe(callback)

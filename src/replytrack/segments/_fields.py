@@ -11,14 +11,17 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from replytrack.errors import ConfigurationError
 from replytrack.models import Contact
+
+if TYPE_CHECKING:
+    from replytrack.segments._segment import Segment
 
 __all__ = [
     "BUILTIN",
@@ -108,6 +111,14 @@ class Schema:
     def names(self) -> list[str]:
         """Every field name a segment may use."""
         return [*BUILTIN, *self.properties]
+
+    def parse(
+        self, text: str, *, tz: str = "UTC", emails: Collection[str] | None = None
+    ) -> Segment:
+        """:func:`replytrack.segments.parse` with these properties."""
+        from replytrack.segments._segment import parse
+
+        return parse(text, tz=tz, properties=self, emails=emails)
 
 
 @attrs.frozen

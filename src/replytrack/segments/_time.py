@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from replytrack.models import require_aware
 from replytrack.segments import _ast as a
 
-__all__ = ["Interval", "day_start", "inside", "micros", "resolve", "today"]
+__all__ = ["Interval", "day_start", "from_micros", "inside", "micros", "resolve", "today"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -31,6 +31,10 @@ Interval = tuple[int | None, int | None]
 def micros(value: datetime) -> int:
     """Microseconds since the epoch, exactly, as the SQL stores keep times."""
     return (value - _EPOCH) // _MICRO
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + value * _MICRO
 
 
 def today(now: datetime, tz: ZoneInfo) -> date:

@@ -21,10 +21,13 @@ from replytrack.models import (
     ReplyToMode,
     Send,
 )
+from replytrack.segments._fields import segment_values
 
 __all__ = [
     "CONTACT_COLUMNS",
     "CONTACT_TYPES",
+    "CONTACT_WRITE_COLUMNS",
+    "CONTACT_WRITE_TYPES",
     "EMAIL_COLUMNS",
     "INBOX_COLUMNS",
     "MESSAGE_ID_TYPES",
@@ -36,6 +39,7 @@ __all__ = [
     "SEND_TYPES",
     "contact_from_row",
     "contact_row",
+    "contact_write_row",
     "email_from_row",
     "email_row",
     "from_micros",
@@ -78,6 +82,9 @@ QUARANTINE_COLUMNS = (
 
 #: PostgreSQL array types of each table's columns (tenant first), for bulk inserts
 CONTACT_TYPES = ("text",) * 5
+#: contacts as written: the columns above, then the values segments compare
+CONTACT_WRITE_COLUMNS = CONTACT_COLUMNS + ", seg_owner, seg_email, seg_domain, seg_props"
+CONTACT_WRITE_TYPES = (*CONTACT_TYPES, "text", "text", "text", "jsonb")
 SEND_TYPES = ("text",) * 6 + ("bigint", "text", "text", "boolean", "text", "text", "text")
 MESSAGE_ID_TYPES = ("text",) * 3
 REPLY_TYPES = ("text",) * 6 + ("bigint", "text", "text", "text", "float8") + ("text",) * 4
@@ -164,6 +171,14 @@ def contact_row(tenant: str, contact: Contact) -> tuple[Any, ...]:
         contact.owner_id,
         json.dumps(dict(properties), sort_keys=True, default=str) if properties else "{}",
     )
+
+
+
+def contact_write_row(tenant: str, contact: Contact) -> tuple[Any, ...]:
+    """:func:`contact_row` and the contact's values as segments compare them."""
+    values = segment_values(contact)
+    seg = (values.owner, values.email, values.email_domain, values.properties_json())
+    return (*contact_row(tenant, contact), *seg)
 
 
 def contact_from_row(row: Row) -> Contact:

@@ -22,7 +22,6 @@ from replytrack.models import (
     Contact,
     Inbox,
     MarketingEmail,
-    MatchStrategy,
     MessageKind,
     Quarantined,
     Reply,
@@ -38,6 +37,7 @@ from replytrack.stores._aggregates import (
     read_report,
     send_counters,
 )
+from replytrack.stores._segments import SegmentQueries
 
 __all__ = ["RetryTransaction", "SQLStore"]
 
@@ -45,10 +45,7 @@ T = TypeVar("T")
 
 _SENDS = f"sends (tenant, {r.SEND_COLUMNS})"
 _MSG_IDS = "message_ids (tenant, message_id, send_id)"
-_REPLIES = f"replies (tenant, {r.REPLY_COLUMNS}, announced)"
-_REPLY_TYPES = (*r.REPLY_TYPES, "boolean")
-_CLAIMS = "fallback_claims (tenant, contact_id, inbound_id, send_id)"
-_CLAIM_TYPES = ("text",) * 4
+_REPLIES = f"replies (tenant, {r.REPLY_COLUMNS})"
 _QUARANTINE = f"quarantine (tenant, {r.QUARANTINE_COLUMNS})"
 _NEW_ONLY = "ON CONFLICT DO NOTHING"
 
@@ -77,7 +74,7 @@ class _NotAllNew(Exception):
     """The fast path of add_sends or add_replies met records that already exist."""
 
 
-class SQLStore(abc.ABC):
+class SQLStore(SegmentQueries, abc.ABC):
     """Store methods in SQL; each public method is one transaction."""
 
     @abc.abstractmethod
@@ -128,12 +125,12 @@ class SQLStore(abc.ABC):
         return r.email_from_row(rows[0]) if rows else None
 
     def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
-        into = f"contacts (tenant, {r.CONTACT_COLUMNS})"
-        upsert = _on_conflict_update(r.CONTACT_COLUMNS)
+        into = f"contacts (tenant, {r.CONTACT_WRITE_COLUMNS})"
+        upsert = _on_conflict_update(r.CONTACT_WRITE_COLUMNS)
         latest = {c.id: c for c in contacts}  # one row per id: the last one wins
-        rows = [r.contact_row(tenant, c) for c in latest.values()]
+        rows = [r.contact_write_row(tenant, c) for c in latest.values()]
         if rows:
-            self._transact(lambda tx: tx.bulk(into, r.CONTACT_TYPES, rows, upsert))
+            self._transact(lambda tx: tx.bulk(into, r.CONTACT_WRITE_TYPES, rows, upsert))
 
     def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
         if not contact_ids:
@@ -268,32 +265,24 @@ class SQLStore(abc.ABC):
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         if not replies:
             return []
-        rows = [_reply_row(tenant, reply) for reply in replies]
-        claims: dict[tuple[str, str], str] = {}  # the first fallback claim of each message
-        for reply in replies:
-            if reply.strategy is MatchStrategy.FALLBACK:
-                claims.setdefault((reply.contact_id, reply.inbound_id), reply.send_id)
+        firsts: dict[tuple[str, str], int] = {}
+        for index, reply in enumerate(replies):
+            firsts.setdefault(reply.key, index)
+        order = sorted(firsts.items())  # key order: concurrent batches lock alike
+        rows = [r.reply_row(tenant, replies[index]) for _, index in order]
 
         def work(tx: Tx, *, fast: bool) -> list[bool]:
             """The fast path is a plain insert, cheaper than ON CONFLICT and RETURNING,
             and backs off when a key already exists; the keys decide either way."""
-            held = _claim(tx, tenant, claims, fast=fast) if claims else {}
-            firsts: dict[tuple[str, str], int] = {}
-            for index, reply in enumerate(replies):
-                pair = (reply.contact_id, reply.inbound_id)
-                if reply.strategy is not MatchStrategy.FALLBACK or held[pair] == reply.send_id:
-                    firsts.setdefault(reply.key, index)
-            order = sorted(firsts.items())  # key order: concurrent batches lock alike
-            new_rows = [rows[index] for _, index in order]
             if fast:
                 try:
-                    tx.bulk(_REPLIES, _REPLY_TYPES, new_rows, "")
+                    tx.bulk(_REPLIES, r.REPLY_TYPES, rows, "")
                 except DuplicateKey:
                     raise _NotAllNew() from None
                 inserted = [index for _, index in order]
             else:
                 suffix = _NEW_ONLY + " RETURNING send_id, inbound_id"
-                keys = tx.bulk_returning(_REPLIES, _REPLY_TYPES, new_rows, suffix)
+                keys = tx.bulk_returning(_REPLIES, r.REPLY_TYPES, rows, suffix)
                 inserted = [firsts[(key[0], key[1])] for key in keys]
             fresh = [False] * len(replies)
             deltas = Deltas()
@@ -330,18 +319,6 @@ class SQLStore(abc.ABC):
                 deltas.add(new, +1)
                 deltas.apply(tx, tenant)
             return new
-
-        return self._transact(work)
-
-    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
-        def work(tx: Tx) -> bool:
-            where = " WHERE tenant = ? AND send_id = ? AND inbound_id = ?"
-            update = "UPDATE replies SET announced = TRUE" + where + " AND NOT announced"
-            if tx.execute(update, (tenant, *key)):
-                return True
-            if not tx.query("SELECT 1 FROM replies" + where, (tenant, *key)):
-                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
-            return False
 
         return self._transact(work)
 
@@ -431,42 +408,6 @@ class SQLStore(abc.ABC):
             )
 
         return self._transact(work)
-
-
-def _reply_row(tenant: str, reply: Reply) -> tuple[object, ...]:
-    """A reply's row; one stored as human is announced to subscribers when it is stored."""
-    return (*r.reply_row(tenant, reply), reply.kind is MessageKind.HUMAN)
-
-
-def _claim(
-    tx: Tx, tenant: str, claims: dict[tuple[str, str], str], *, fast: bool
-) -> dict[tuple[str, str], str]:
-    """Claim each (contact, inbound message) for the send given, unless it is claimed
-    already; the send that holds each claim then.
-
-    The claim's primary key decides, also between concurrent writers. The fast path
-    assumes every claim is new and backs off when one is not.
-    """
-    rows = [(tenant, contact, inbound, send) for (contact, inbound), send in sorted(claims.items())]
-    if fast:
-        try:
-            tx.bulk(_CLAIMS, _CLAIM_TYPES, rows, "")
-        except DuplicateKey:
-            raise _NotAllNew() from None
-        return claims
-    tx.bulk(_CLAIMS, _CLAIM_TYPES, rows, _NEW_ONLY)
-    fragment, param = tx.in_list(sorted({contact for contact, _ in claims}))
-    held = {
-        (contact, inbound): send
-        for contact, inbound, send in tx.query(
-            "SELECT contact_id, inbound_id, send_id FROM fallback_claims"
-            f" WHERE tenant = ? AND contact_id{fragment}",
-            (tenant, param),
-        )
-    }
-    if not claims.keys() <= held.keys():  # a concurrent claim was rolled back meanwhile
-        raise RetryTransaction()
-    return {pair: held[pair] for pair in claims}
 
 
 def _same_send(stored: Send, given: Send) -> bool:

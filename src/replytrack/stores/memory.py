@@ -14,7 +14,6 @@ from replytrack.models import (
     Contact,
     Inbox,
     MarketingEmail,
-    MatchStrategy,
     MessageKind,
     Quarantined,
     Reply,
@@ -40,10 +39,6 @@ class _Tenant:
     by_message_id: dict[str, str] = attrs.field(factory=dict)
     by_address: dict[str, list[str]] = attrs.field(factory=dict)
     replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
-    #: records announced to subscribers as a new human reply
-    announced: set[tuple[str, str]] = attrs.field(factory=set)
-    #: (contact id, inbound id) -> the send the fallback attached that message to
-    fallback_claims: dict[tuple[str, str], str] = attrs.field(factory=dict)
     cursors: dict[str, str] = attrs.field(factory=dict)
     quarantine: dict[str, Quarantined] = attrs.field(factory=dict)
 
@@ -54,6 +49,10 @@ class MemoryStore:
 
     _tenants: dict[str, _Tenant] = attrs.field(init=False, factory=dict)
     _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock)
+    #: saved segments: (tenant, name) -> (definition, refreshed_at, {member: joined_at})
+    _lists: dict[tuple[str, str], tuple[str, datetime | None, dict[str, datetime]]] = attrs.field(
+        init=False, factory=dict
+    )
 
     def _t(self, tenant: str) -> _Tenant:
         return self._tenants.setdefault(tenant, _Tenant())
@@ -107,6 +106,47 @@ class MemoryStore:
     def list_email_ids(self, tenant: str) -> list[str]:
         with self._lock:
             return sorted(self._t(tenant).emails)
+
+    # -- saved segments' members (replytrack.protocols.MembershipStore) ----------------
+    def get_segment_list(self, tenant: str, name: str) -> tuple[str, datetime | None] | None:
+        with self._lock:
+            saved = self._lists.get((tenant, name))
+            return None if saved is None else (saved[0], saved[1])
+
+    def save_segment_list(
+        self, tenant: str, name: str, definition: str, refreshed_at: datetime | None
+    ) -> None:
+        with self._lock:
+            members = self._lists.get((tenant, name), ("", None, {}))[2]
+            self._lists[tenant, name] = (definition, refreshed_at, members)
+
+    def drop_segment_list(self, tenant: str, name: str) -> None:
+        with self._lock:
+            self._lists.pop((tenant, name), None)
+
+    def list_members(self, tenant: str, name: str) -> list[str]:
+        with self._lock:
+            return sorted(self._lists.get((tenant, name), ("", None, {}))[2])
+
+    def member_of(self, tenant: str, contact_ids: Collection[str]) -> dict[str, list[str]]:
+        wanted = set(contact_ids)
+        found: dict[str, list[str]] = {}
+        with self._lock:
+            for (t, name), (_, _, members) in self._lists.items():
+                for contact_id in wanted.intersection(members) if t == tenant else ():
+                    found.setdefault(contact_id, []).append(name)
+        return {c: sorted(names) for c, names in found.items()}
+
+    def change_members(
+        self, tenant: str, changes: Sequence[tuple[str, str, bool]], at: datetime
+    ) -> None:
+        with self._lock:
+            for name, contact_id, member in changes:
+                saved = self._lists.setdefault((tenant, name), ("", None, {}))
+                if member:
+                    saved[2].setdefault(contact_id, at)
+                else:
+                    saved[2].pop(contact_id, None)
 
     def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
         with self._lock:
@@ -173,30 +213,14 @@ class MemoryStore:
 
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         with self._lock:
-            data = self._t(tenant)
-            stored, claims = data.replies, data.fallback_claims
+            stored = self._t(tenant).replies
             new = []
             for reply in replies:
                 fresh = reply.key not in stored
-                if reply.strategy is MatchStrategy.FALLBACK:  # claims, stored or not
-                    claim = (reply.contact_id, reply.inbound_id)
-                    fresh &= claims.setdefault(claim, reply.send_id) == reply.send_id
                 if fresh:
                     stored[reply.key] = reply
-                    if reply.kind is MessageKind.HUMAN:
-                        data.announced.add(reply.key)
                 new.append(fresh)
             return new
-
-    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
-        with self._lock:
-            data = self._t(tenant)
-            if key not in data.replies:
-                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
-            if key in data.announced:
-                return False
-            data.announced.add(key)
-            return True
 
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None

@@ -16,7 +16,7 @@ import pytest
 
 from replytrack.errors import ConfigurationError
 from replytrack.models import Contact, MarketingEmail, MessageKind, Send
-from replytrack.protocols import ListingStore, SegmentStore, Store
+from replytrack.protocols import ListingStore, MembershipStore, SegmentStore, Store
 from replytrack.segments import Segment, evaluate_in_memory, parse
 from replytrack.stores.memory import MemoryStore
 from replytrack.testing.contract import reply_to
@@ -129,6 +129,11 @@ class SegmentContract:
             pytest.skip(f"{type(store).__name__} is not a SegmentStore")
         return store
 
+    def keeper(self, store: Store) -> MembershipStore:
+        if not isinstance(store, MembershipStore):
+            pytest.skip(f"{type(store).__name__} is not a MembershipStore")
+        return store
+
     # -- listings ------------------------------------------------------------------
     def test_contacts_are_listed_by_id_within_the_tenant(self, store: Store) -> None:
         listing = self.listing(store)
@@ -165,14 +170,14 @@ class SegmentContract:
 
     # -- the store's own engine ------------------------------------------------------
     @pytest.mark.parametrize("text", SEGMENTS)
-    @pytest.mark.parametrize("tz", ZONES)
     def test_a_segment_has_the_members_the_reference_evaluator_gives(
-        self, store: Store, text: str, tz: str
+        self, store: Store, text: str
     ) -> None:
         self.listing(store)
         load(store)
-        segment = parse(text, tz=tz, properties=PROPERTIES)
-        assert members(store, segment) == reference(segment), f"{text} in {tz}"
+        for tz in ZONES:
+            segment = parse(text, tz=tz, properties=PROPERTIES)
+            assert members(store, segment) == reference(segment), f"{text} in {tz}"
 
     @pytest.mark.parametrize("text", SEGMENTS)
     def test_not_is_the_exact_complement(self, store: Store, text: str) -> None:
@@ -227,3 +232,39 @@ class SegmentContract:
             'owner is unknown and stage = "SS" and email_domain = "new.org"', properties=PROPERTIES
         )
         assert members(store, segment) == ["ann"]
+
+    # -- saved segments' members ------------------------------------------------------
+    def test_a_saved_segment_keeps_its_definition_and_last_refresh(self, store: Store) -> None:
+        keeper = self.keeper(store)
+        assert keeper.get_segment_list(TENANT, "hot") is None
+        keeper.save_segment_list(TENANT, "hot", "one", None)
+        assert keeper.get_segment_list(TENANT, "hot") == ("one", None)
+        later = NOW + timedelta(microseconds=1)
+        keeper.save_segment_list(TENANT, "hot", "two", later)
+        assert keeper.get_segment_list(TENANT, "hot") == ("two", later)
+        assert keeper.get_segment_list(OTHER, "hot") is None
+
+    def test_members_join_and_leave_in_one_call_and_are_listed_sorted(self, store: Store) -> None:
+        keeper = self.keeper(store)
+        keeper.save_segment_list(TENANT, "hot", "d", NOW)
+        keeper.change_members(
+            TENANT, [("hot", "b", True), ("hot", "a", True), ("cold", "a", True)], NOW
+        )
+        keeper.change_members(TENANT, [("hot", "a", True), ("cold", "zz", False)], NOW)  # no-ops
+        assert keeper.list_members(TENANT, "hot") == ["a", "b"]
+        assert keeper.member_of(TENANT, ["a", "b", "c"]) == {"a": ["cold", "hot"], "b": ["hot"]}
+        keeper.change_members(TENANT, [("hot", "a", False)], NOW)
+        assert keeper.list_members(TENANT, "hot") == ["b"]
+        assert keeper.member_of(OTHER, ["a", "b"]) == {}
+        assert keeper.list_members(OTHER, "hot") == []
+
+    def test_dropping_a_saved_segment_forgets_its_members_only(self, store: Store) -> None:
+        keeper = self.keeper(store)
+        keeper.save_segment_list(TENANT, "hot", "d", NOW)
+        keeper.change_members(TENANT, [("hot", "a", True), ("cold", "a", True)], NOW)
+        keeper.change_members(OTHER, [("hot", "a", True)], NOW)
+        keeper.drop_segment_list(TENANT, "hot")
+        assert keeper.get_segment_list(TENANT, "hot") is None
+        assert keeper.list_members(TENANT, "hot") == []
+        assert keeper.member_of(TENANT, ["a"]) == {"a": ["cold"]}
+        assert keeper.list_members(OTHER, "hot") == ["a"]
