@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
-from tests.cli.conftest import Run
+from tests.cli.conftest import ROOT, Run
 
 # email: sent, untracked, bounced, delivered, replies, repliers, fallback matches
 EXPECTED = {
@@ -57,9 +58,7 @@ def test_the_report_of_one_email_as_csv(on_demo: Run) -> None:
 def test_running_the_demo_again_adds_nothing(on_demo: Run) -> None:
     done = on_demo("demo")
     assert done.returncode == 0, done.stderr
-    assert (
-        "skipped   │ 360" in done.stdout.replace("skipped  ", "skipped   ") or "360" in done.stdout
-    )
+    assert re.search(r"skipped\s+│\s+360", done.stdout)
     report = json.loads(on_demo("report", "--json").stdout)
     assert report[-1]["replies"] == 38
     assert report[-1]["sent"] == 360
@@ -84,3 +83,9 @@ def test_inbox_list_shows_both_sources(on_demo: Run) -> None:
         ("alice", "personal", True),
         ("sales", "team", True),
     ]
+
+
+def test_the_readmes_first_command_is_the_demo() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    first = next(line for line in readme if line.startswith("python3 -m venv"))
+    assert first.endswith("pip install -q -e '.[cli]' && .venv/bin/replytrack demo")
