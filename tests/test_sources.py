@@ -11,7 +11,7 @@ import pytest
 from replytrack import MaildirSource, MboxSource, MemorySource, SourceError
 
 EXAMPLE_MBOX = (
-    Path(__file__).resolve().parent.parent / "examples" / "sample" / "campaign-replies.mbox"
+    Path(__file__).resolve().parent.parent / "examples" / "sample" / "sales.mbox"
 )
 
 
@@ -92,8 +92,8 @@ def test_a_missing_mbox_raises_source_error_naming_the_path(tmp_path: Path) -> N
         list(MboxSource(tmp_path / "nope.mbox").fetch(None))
 
 
-def test_the_shipped_sample_mailbox_holds_eight_messages() -> None:
-    assert len(list(MboxSource(EXAMPLE_MBOX).fetch(None))) == 8
+def test_the_shipped_sample_sales_mailbox_holds_58_messages() -> None:
+    assert len(list(MboxSource(EXAMPLE_MBOX).fetch(None))) == 58
 
 
 def make_maildir(root: Path) -> None:
