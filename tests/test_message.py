@@ -291,6 +291,7 @@ def test_encoded_words_are_looked_for_only_near_the_start_of_a_huge_value() -> N
         ("=?utf-8*en?q?hello?=", "hello"),  # an RFC 2231 language
         ("=?utf-8?q?x?==?utf-8?q?y?=", "xy"),
         ("=?punycode?q?abc-?=", "=?punycode?q?abc-?="),  # no MIME charset: kept
+        ("=?base64?q?YQ==?=", "=?base64?q?YQ==?="),  # a codec, but not of text: kept
     ],
 )
 def test_encoded_words_decode_as_rfc_2047_says(value: str, text: str) -> None:
@@ -310,3 +311,9 @@ def test_a_raw_message_keeps_the_limits_it_was_built_with() -> None:
     limits = Limits(encoded_words=1)
     assert RawMessage(b"Subject: s\n\n", limits).limits is limits
     assert RawMessage(b"Subject: s\n\n").limits == DEFAULT_LIMITS
+
+
+@pytest.mark.parametrize("charset", ["base64", "zlib", "punycode", "idna", "no-such", ""])
+def test_a_part_in_a_charset_that_is_no_text_encoding_is_read_as_utf8(charset: str) -> None:
+    msg = RawMessage(f"Content-Type: text/plain; charset={charset}\n\n".encode() + "Café".encode())
+    assert msg.body_text() == "Café"

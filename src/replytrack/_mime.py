@@ -40,7 +40,7 @@ def text_codec(charset: str) -> str | None:
     """The Python codec of a MIME charset; None for an unknown or refused one."""
     try:
         codec = codecs.lookup(charset.strip()).name
-        b"".decode(codec)  # bytes-to-bytes codecs (base64, zlib) refuse
+        b"a".decode(codec, "replace")  # bytes-to-bytes codecs (base64, zlib) refuse
     except (LookupError, ValueError):
         return None
     return None if codec in _REFUSED_CODECS else codec
