@@ -270,8 +270,14 @@ def test_the_header_limit_refuses_a_long_block_without_reading_past_it() -> None
 def test_decoding_stops_after_the_limit_of_encoded_words() -> None:
     value = " ".join(["=?utf-8?q?=C3=A9?="] * 5)
     assert decode_words(value, 3) == "ééé =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?="
-    subject = RawMessage(f"Subject: {value}\n\n".encode(), Limits(encoded_words=2)).subject
-    assert subject == "éé =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?="
+    subject = RawMessage(f"Subject: {value}\n\n".encode(), Limits(encoded_words=3)).subject
+    assert subject == "ééé =?utf-8?q?=C3=A9?= =?utf-8?q?=C3=A9?="
+
+
+def test_the_subject_is_cut_after_room_for_the_encoded_words_the_limits_allow() -> None:
+    msg = RawMessage(b"Subject: " + b"x" * 20_000 + b"\n\n", Limits(encoded_words=2))
+    assert msg.subject == "x" * 160
+    assert len(RawMessage(b"Subject: " + b"x " * 20_000 + b"\n\n").subject) == 7999
 
 
 def test_encoded_words_are_looked_for_only_near_the_start_of_a_huge_value() -> None:

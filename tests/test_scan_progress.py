@@ -50,7 +50,6 @@ class Loop:
 LOOPS = (
     Loop(_mime, "_Walk.first_in_multipart", "position", "self.parts -= 1"),
     Loop(message, "_find_values", "position", "start = position + len(key)"),
-    Loop(message, "_find_values", "end", 'end = block.find(b"\\n", end + 1)'),
     Loop(
         headers,
         "_drop_comments",

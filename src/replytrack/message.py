@@ -35,6 +35,7 @@ TEXT_LIMIT = 16 * 1024
 # A field name (printable ASCII but the colon) at the start of a line; continuation lines
 # start with white space and never match.
 _FIELD_NAME = re.compile(rb"\n([!-9;-~]+):")
+_FIELD_END = re.compile(rb"\n(?![ \t])")  # a line break that no continuation line follows
 # An RFC 2047 encoded word. Each repeat is possessive and stops at "?" or white space, so a
 # start reads at most two runs between question marks and never backtracks: one scan of a
 # value is linear in its length, whatever it holds.
@@ -234,9 +235,15 @@ class RawMessage:
 
     @property
     def subject(self) -> str:
-        """The decoded Subject, white space folded; decoded once, within the limits."""
+        """The decoded Subject, white space folded; decoded once.
+
+        Only its first ``limits.encoded_words`` times 80 characters are read (8,000 by
+        default): room for every encoded word the limits allow, and far more than any
+        mail client writes.
+        """
         if self._subject is None:
-            self._subject = " ".join(self.text("subject").split())
+            value = (self.get("subject") or "")[: self.limits.encoded_words * _WORD_SPAN]
+            self._subject = " ".join(decode_words(value, self.limits.encoded_words).split())
         return self._subject
 
     @property
@@ -342,8 +349,9 @@ def _find_values(block: bytes, lower: bytes, name: bytes, count: int) -> list[st
     while position >= 0:
         start = position + len(key)
         end = block.find(b"\n", start)
-        while end >= 0 and block[end + 1 : end + 2] in (b" ", b"\t"):
-            end = block.find(b"\n", end + 1)
+        if end >= 0 and block[end + 1 : end + 2] in (b" ", b"\t"):  # folded: one C-level search
+            found = _FIELD_END.search(block, end + 1)  # for the end, however many lines
+            end = found.start() if found else -1
         if end < 0:
             end = len(block)
         value = block[start:end]
