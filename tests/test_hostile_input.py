@@ -408,8 +408,21 @@ FROMS = st.one_of(
 
 
 @st.composite
+def deep_entity(draw: st.DrawFn) -> tuple[str, bytes]:
+    """Multipart nested hundreds of levels deep, its innermost text maybe never closed."""
+    levels = draw(st.integers(2, 1500))
+    eol = draw(EOLS)
+    body = "".join(
+        f"--d{n}{eol}Content-Type: multipart/mixed; boundary=d{n + 1}{eol}{eol}"
+        for n in range(levels)
+    )
+    body += f"--d{levels}{eol}{eol}{draw(TEXTS)}"
+    return f"Content-Type: multipart/mixed; boundary=d0{eol}", body.encode("utf-8", "surrogatepass")
+
+
+@st.composite
 def hostile_mail(draw: st.DrawFn, world: World) -> bytes:
-    head, body = draw(entity())
+    head, body = draw(st.one_of(entity(), entity(), deep_entity()))
     eol = draw(EOLS)
     fields = [
         f"From: {draw(FROMS)}",
