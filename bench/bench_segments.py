@@ -32,7 +32,15 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from replytrack import Contact, MarketingEmail, MatchStrategy, MessageKind, Reply, Send
+from replytrack import (
+    Contact,
+    MarketingEmail,
+    MatchStrategy,
+    MessageKind,
+    Reply,
+    Send,
+    Tracker,
+)
 from replytrack.segments import Schema, parse
 from replytrack.segments._sql import compile_segment
 from replytrack.stores.sqlite import SQLiteStore
@@ -174,14 +182,17 @@ def load(store: Any, scale: float, say: Callable[[str], None]) -> None:
 
 
 # -- timing ----------------------------------------------------------------------------------
-def best(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
-    times = []
+def best(repeat: int, work: Callable[[], Any]) -> tuple[float, float, Any]:
+    """The best wall time of ``repeat`` runs, that run's CPU time in this process, the result.
+    On a busy machine the CPU time is the steadier figure for SQLite (it runs in-process)."""
+    runs = []
     result = None
     for _ in range(repeat):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result
+        runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+    wall, cpu = min(runs)
+    return wall, cpu, result
 
 
 def run_segments(
@@ -191,36 +202,87 @@ def run_segments(
     args: argparse.Namespace,
     target: float,
 ) -> None:
-    plain, total = best(
-        args.repeat,
-        lambda: store._transact(lambda tx: tx.query("SELECT count(*) FROM contacts"), write=False)[
-            0
-        ][0],
+    def plain_count() -> int:
+        rows = store._transact(lambda tx: tx.query("SELECT count(*) FROM contacts"), write=False)
+        return int(rows[0][0])
+
+    plain, plain_cpu, total = best(args.repeat, plain_count)
+    print(
+        f"\n{name}: SELECT count(*) FROM contacts = {total:,} in {plain * 1000:.0f} ms"
+        f" (cpu {plain_cpu * 1000:.0f} ms), the baseline"
     )
     print(
-        f"\n{name}: SELECT count(*) FROM contacts = {total:,} in {plain * 1000:.0f} ms (baseline)"
+        f"{'segment':<98} {'members':>8} {'count() wall/cpu':>17} {'ids() wall/cpu':>15} {'x base':>6}"
     )
-    print(f"{'segment':<100} {'members':>9} {'count()':>9} {'ids()':>9} {'x base':>7}")
     worst = 0.0
     for text in SEGMENTS:
         segment = parse(text, properties=SCHEMA)
-        counted, members = best(
+        counted, counted_cpu, members = best(
             args.repeat, lambda segment=segment: store.segment_count(TENANT, segment, NOW)
         )
-        listed, ids = best(
+        listed, listed_cpu, ids = best(
             args.repeat, lambda segment=segment: store.segment_contact_ids(TENANT, segment, NOW)
         )
         assert len(ids) == members
         worst = max(worst, counted, listed)
         print(
-            f"{text:<100} {members:>9,} {counted * 1000:>7.0f}ms {listed * 1000:>7.0f}ms {counted / plain:>7.1f}"
+            f"{text:<98} {members:>8,} {counted * 1000:>7.0f}/{counted_cpu * 1000:<5.0f}ms"
+            f" {listed * 1000:>6.0f}/{listed_cpu * 1000:<5.0f}ms {counted / plain:>6.1f}"
         )
         if args.plans:
             sql, params = compile_segment(segment, NOW, TENANT, store._dialect).select("COUNT(*)")
             print("    " + explain(sql, params).replace("\n", "\n    "))
     verdict = "met" if worst < target else "MISSED"
     print(
-        f"{name}: slowest segment {worst * 1000:.0f} ms; target < {target * 1000:.0f} ms {verdict}"
+        f"{name}: slowest segment {worst * 1000:.0f} ms (wall); target < {target * 1000:.0f} ms {verdict}"
+    )
+
+
+def run_active_lists(name: str, store: Any, args: argparse.Namespace) -> None:
+    """100 saved segments (the ten above, each for ten owners or emails); then a reply to
+    a random send, and the re-evaluation of its contact across the saved segments."""
+    tracker = Tracker(
+        store, secret=b"k" * 32, domain="mail.example.com", tenant=TENANT, clock=lambda: NOW
+    )
+    lists = tracker.active_lists()
+    texts = [
+        text.replace('"alice"', f'"{owner}"')
+        .replace('"e25"', f'"e{15 + n:02d}"')
+        .replace('"e24"', f'"e{14 + n:02d}"')
+        .replace('"e10"', f'"e{n + 1:02d}"')
+        for text in SEGMENTS
+        for n, owner in enumerate(OWNERS)
+    ]
+    started = time.perf_counter()
+    for number, text in enumerate(texts):
+        lists.save(f"list{number:03d}", text, properties=SCHEMA)
+    print(f"\n{name}: {len(texts)} saved segments filled in {time.perf_counter() - started:.0f} s")
+    rng = random.Random(7)
+    per_email = int(200_000 * args.scale)
+    times = []
+    for n in range(args.contacts):
+        index = rng.randrange(len(EMAILS))
+        send_id = f"{EMAILS[index]}-{rng.randrange(per_email):07d}"
+        send = store.get_sends(TENANT, [send_id])[send_id]
+        reply = Reply(
+            send_id=send.id,
+            inbound_id=f"<bench-active-{n}@x>",
+            email_id=send.email_id,
+            contact_id=send.contact_id,
+            inbox_id="sales",
+            received_at=NOW - timedelta(hours=1),
+        )
+        store.add_replies(TENANT, [reply])
+        started = time.perf_counter()
+        lists.changed([send.contact_id], ("replies",))
+        times.append(time.perf_counter() - started)
+    times.sort()
+    median, p95 = times[len(times) // 2], times[int(len(times) * 0.95)]
+    verdict = "met" if median < 0.005 else "MISSED"
+    print(
+        f"{name}: one contact across {len(texts)} saved segments after a reply:"
+        f" median {median * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms ({len(times)} replies);"
+        f" target < 5 ms {verdict}"
     )
 
 
@@ -249,6 +311,8 @@ def bench_sqlite(args: argparse.Namespace, workdir: Path) -> None:
         load(store, args.scale, print)
         store._conn.execute("ANALYZE")
     run_segments("SQLite", store, sqlite_explain(store), args, 2.0)
+    if args.active:
+        run_active_lists("SQLite", store, args)
     store.close()
     if not args.keep:
         path.unlink()
@@ -277,6 +341,8 @@ def bench_postgres(args: argparse.Namespace) -> None:
             return "\n".join(row[0] for row in cur.fetchall())
 
     run_segments("PostgreSQL", store, explain, args, 1.0)
+    if args.active:
+        run_active_lists("PostgreSQL", store, args)
     store.close()
     if not args.keep:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -290,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-plans", dest="plans", action="store_false")
+    parser.add_argument("--no-active", dest="active", action="store_false")
+    parser.add_argument("--contacts", type=int, default=200, help="replies for the active lists")
     parser.add_argument("--keep", type=Path, help="keep the databases in DIR (and reuse them)")
     args = parser.parse_args(argv)
     print(

@@ -252,5 +252,19 @@ def test_a_store_that_cannot_keep_members_is_refused() -> None:
         get_segment_list = None  # type: ignore[assignment]
 
     tracker = Tracker(NoMembers(), secret=b"k" * 32, domain="mail.example.com")
-    with pytest.raises(ConfigurationError, match=r"implement replytrack\.protocols\.MembershipStore"):
+    with pytest.raises(
+        ConfigurationError, match=r"implement replytrack\.protocols\.MembershipStore"
+    ):
         tracker.active_lists()
+
+
+def test_rebuild_catches_up_with_changes_made_behind_the_lists_back(tracker: Tracker) -> None:
+    tracker.record_sends(SPRING, PEOPLE, sent_at=T0)
+    lists = tracker.active_lists()
+    lists.save("alices", 'owner = "alice"')
+    tracker.store.save_contacts(
+        "acme", [Contact(id="bob", emails=("bob@example.org",), owner_id="alice")]
+    )
+    assert lists.members("alices") == ["ann"]
+    assert names(lists.rebuild("alices")) == [("segment.joined", "alices", "bob")]
+    assert lists.members("alices") == ["ann", "bob"]

@@ -68,16 +68,16 @@ class EveryTenant(Engine):
 
 
 class ThreeValued(SQLiteStore):
-    """SQL whose 'is known' test of a property is NULL when the key is missing, so that
-    'not' drops those contacts (SQL's three-valued logic leaking through)."""
+    """SQL whose test of a contact field is NULL when the field is unknown, so that 'not'
+    drops those contacts (SQL's three-valued logic leaking through)."""
 
     def segment_contact_ids(self, tenant: str, segment: Segment, now: datetime) -> list[str]:
-        def guard(builder: Any, field: str, kind: Any) -> str:
-            sql = original(builder, field, kind)
+        def contact(builder: Any, node: Any, field: str) -> str:
+            sql = original(builder, node, field)
             return sql.removeprefix("COALESCE(").removesuffix(", FALSE)")
 
-        original = _sql._Builder.guard
-        with mock.patch.object(_sql._Builder, "guard", guard):
+        original = _sql._Builder.contact
+        with mock.patch.object(_sql._Builder, "contact", contact):
             return super().segment_contact_ids(tenant, segment, now)
 
 

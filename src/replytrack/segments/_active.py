@@ -133,6 +133,16 @@ class ActiveLists:
             self._store.save_segment_list(self._tenant, name, definition, when)
             return self._apply(changes, when)
 
+    def rebuild(self, name: str, now: datetime | None = None) -> list[SegmentEvent]:
+        """Evaluate a saved segment over every contact and publish the difference with its
+        stored members (after changes these lists did not see, made by another process)."""
+        with self._lock:
+            segment = self.segment(name)
+            when = self._now(now)
+            events = self._full(name, segment, when)
+            self._store.save_segment_list(self._tenant, name, _definition(segment), when)
+            return events
+
     def drop(self, name: str) -> None:
         """Forget a saved segment and its members (no events)."""
         with self._lock:

@@ -33,6 +33,7 @@ __all__ = [
     "closest",
     "fold",
     "segment_values",
+    "typed_key",
 ]
 
 FieldType = Literal["text", "number", "boolean", "time"]
@@ -136,8 +137,10 @@ class SegmentValues:
         return self.properties.get(name)
 
     def properties_json(self) -> str:
-        """The properties as the SQL stores keep them for segments."""
-        return json.dumps(dict(self.properties), sort_keys=True, ensure_ascii=False)
+        """The properties as the SQL stores keep them for segments: each under a key that
+        names its type (:func:`typed_key`), so SQL reads a value once, without a type test."""
+        typed = {typed_key(k, _type_of(v)): v for k, v in self.properties.items()}
+        return json.dumps(typed, sort_keys=True, ensure_ascii=False)
 
 
 def segment_values(contact: Contact) -> SegmentValues:
@@ -154,6 +157,17 @@ def segment_values(contact: Contact) -> SegmentValues:
         email_domain=fold(domain) if domain else None,
         properties=properties,
     )
+
+
+def typed_key(name: str, kind: FieldType) -> str:
+    """The key of a property's value in the stores' search column: ``"n:score"``."""
+    return f"{kind[0]}:{name}"
+
+
+def _type_of(value: Any) -> FieldType:
+    if isinstance(value, bool):
+        return "boolean"
+    return "text" if isinstance(value, str) else "number"
 
 
 def _scalar(value: Any) -> bool:

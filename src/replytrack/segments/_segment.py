@@ -45,6 +45,7 @@ class Segment:
     expr: a.Node
     tz: str = attrs.field(default="UTC")
     schema: Schema = attrs.field(factory=Schema, converter=_schema)
+    _needs: frozenset[str] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     @tz.validator
     def _known_zone(self, _attribute: object, value: str) -> None:
@@ -70,20 +71,27 @@ class Segment:
     def depends_on(self) -> frozenset[str]:
         """What a contact's membership can change with: ``contact`` (its fields),
         ``replies``, ``sends`` and ``clock`` (rolling windows, today, yesterday)."""
-        found: set[str] = set()
-        for node in a.walk(self.expr):
-            if isinstance(node, a.Replied):
-                found.add("replies")
-            elif isinstance(node, a.Sent):
-                found.add("sends")
-            field = getattr(node, "field", None)
-            if field in CONTACT_FIELDS or (field and field not in BUILTIN):
-                found.add("contact")
-            elif field:
-                found.add("replies")
-            if _relative(node):
-                found.add("clock")
-        return frozenset(found)
+        return self._needs
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_needs", _dependencies(self.expr))
+
+
+def _dependencies(expr: a.Node) -> frozenset[str]:
+    found: set[str] = set()
+    for node in a.walk(expr):
+        if isinstance(node, a.Replied):
+            found.add("replies")
+        elif isinstance(node, a.Sent):
+            found.add("sends")
+        field = getattr(node, "field", None)
+        if field in CONTACT_FIELDS or (field and field not in BUILTIN):
+            found.add("contact")
+        elif field:
+            found.add("replies")
+        if _relative(node):
+            found.add("clock")
+    return frozenset(found)
 
 
 def _relative(node: a.Node) -> bool:

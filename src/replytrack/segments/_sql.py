@@ -16,7 +16,6 @@ Rules that keep the answer equal to the in-memory evaluator:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -24,15 +23,13 @@ import attrs
 
 from replytrack.models import MessageKind
 from replytrack.segments import _ast as a
-from replytrack.segments._fields import BUILTIN, CONTACT_FIELDS, FieldType, fold
+from replytrack.segments._fields import BUILTIN, CONTACT_FIELDS, FieldType, fold, typed_key
 from replytrack.segments._segment import Segment
 from replytrack.segments._time import Interval, resolve
 
 __all__ = ["Compiled", "Dialect", "compile_segment"]
 
 Dialect = Literal["sqlite", "postgres"]
-#: writes SQL for a value, binding its parameters as it goes
-Value = Callable[[], str]
 _DOUBLE = "DOUBLE PRECISION"
 _HUMAN = MessageKind.HUMAN.value
 _COLUMNS = {"owner": "c.seg_owner", "email": "c.seg_email", "email_domain": "c.seg_domain"}
@@ -159,7 +156,7 @@ class _Builder:
         from_stats = f"SELECT contact_id FROM contact_stats WHERE tenant = {self.bind(self.tenant)}"
         if BUILTIN[field] == "time":
             return self.members(f"{from_stats} AND {self.time_test(node, column)}")
-        test, passes_at_zero = self.number_test(node, lambda: f"CAST({column} AS {_DOUBLE})")
+        test, passes_at_zero = self.number_test(node, f"CAST({column} AS {_DOUBLE})")
         if not passes_at_zero:
             return self.members(f"{from_stats} AND {test}")
         return f"(NOT {self.members(f'{from_stats} AND NOT ({test})')})"
@@ -170,94 +167,73 @@ class _Builder:
         assert isinstance(node, a.When), node
         return self.between(column, self.interval(node.range))
 
-    def number_test(self, node: a.Node, value: Value) -> tuple[str, bool]:
-        """The test on a number, and whether a value of 0 passes it."""
+    def number_test(self, node: a.Node, value: str) -> tuple[str, bool]:
+        """The test on a number (``value`` is read once: it may hold a bound path), and
+        whether a value of 0 passes it."""
         if isinstance(node, a.Known):
             return "TRUE", True
         if isinstance(node, a.Compare):
             right = float(node.value)
-            sql = f"{value()} {node.op} {self.bind(right, _DOUBLE)}"
+            sql = f"{value} {node.op} {self.bind(right, _DOUBLE)}"
             return sql, _compare(node.op, 0.0, right)
         if isinstance(node, a.Among):
             values = [float(v) for v in node.values]
-            sql = f"{value()} IN ({', '.join(self.bind(v, _DOUBLE) for v in values)})"
+            sql = f"{value} IN ({', '.join(self.bind(v, _DOUBLE) for v in values)})"
             return sql, 0.0 in values
         assert isinstance(node, a.NumberRange), node
         low, high = float(node.low), float(node.high)
-        sql = f"{value()} >= {self.bind(low, _DOUBLE)} AND {value()} <= {self.bind(high, _DOUBLE)}"
-        return f"({sql})", low <= 0.0 <= high
+        sql = f"{value} BETWEEN {self.bind(low, _DOUBLE)} AND {self.bind(high, _DOUBLE)}"
+        return sql, low <= 0.0 <= high
 
     # -- contact fields --------------------------------------------------------------------
     def contact(self, node: a.Node, field: str) -> str:
-        """``CASE WHEN <the value is known> THEN <test> ELSE FALSE END``: the guard comes first
-        (PostgreSQL would otherwise cast text to a number), and the result is never NULL."""
+        """A test of a contact field, read once: NULL when unknown, and COALESCE makes the
+        answer FALSE then. A property is kept under a key naming its type ("n:score"),
+        so a value of another type is simply absent."""
         kind = self.segment.schema.type_of(field)
         assert kind is not None, field
         assert kind != "time", field
-        guard = self.guard(field, kind)
-        if isinstance(node, a.Known):
-            return f"({guard})"
-        test = self.value_test(node, self.accessor(field, kind), kind)
-        return f"(CASE WHEN {guard} THEN {test} ELSE FALSE END)"
+        value = self.value(field, kind)
+        if isinstance(node, a.Known) or (isinstance(node, a.TextMatch) and not node.value):
+            return f"({value} IS NOT NULL)"  # every text contains, starts and ends with ""
+        return f"COALESCE({self.value_test(node, value, kind)}, FALSE)"
 
-    def path(self, field: str) -> str:
-        """The property's JSON path (SQLite) or key (PostgreSQL), bound."""
-        return self.bind('$."' + field + '"' if self.dialect == "sqlite" else field)
-
-    def guard(self, field: str, kind: FieldType) -> str:
-        """SQL telling whether the field holds a value of its type (a missing key gives a
-        NULL type: COALESCE keeps the answer two-valued)."""
+    def value(self, field: str, kind: FieldType) -> str:
+        """SQL for the field's value, NULL when it is unknown (its path bound)."""
         if field in CONTACT_FIELDS:
-            return f"{_COLUMNS[field]} IS NOT NULL"
+            return _COLUMNS[field]
+        key = typed_key(field, kind)
         if self.dialect == "sqlite":
-            types = {"text": "'text'", "number": "'integer', 'real'", "boolean": "'true', 'false'"}
-            return f"COALESCE(json_type(c.seg_props, {self.path(field)}) IN ({types[kind]}), FALSE)"
-        jsonb = {"text": "'string'", "number": "'number'", "boolean": "'boolean'"}[kind]
-        return f"COALESCE(jsonb_typeof(c.seg_props -> {self.path(field)}) = {jsonb}, FALSE)"
-
-    def accessor(self, field: str, kind: FieldType) -> Value:
-        """A function writing SQL for the field's value (binding its path anew each time:
-        placeholders are positional)."""
-        if field in CONTACT_FIELDS:
-            return lambda: _COLUMNS[field]
-        if self.dialect == "sqlite":
-            return lambda: f"json_extract(c.seg_props, {self.path(field)})"
+            path = self.bind('$."' + key + '"')
+            extract = f"json_extract(c.seg_props, {path})"
+            return f"CAST({extract} AS {_DOUBLE})" if kind == "number" else extract
         if kind == "text":
-            return lambda: f"(c.seg_props ->> {self.path(field)})"
+            return f"(c.seg_props ->> {self.bind(key)})"
         cast = _DOUBLE if kind == "number" else "BOOLEAN"
-        return lambda: f"CAST(c.seg_props -> {self.path(field)} AS {cast})"
+        return f"CAST(c.seg_props ->> {self.bind(key)} AS {cast})"
 
-    def value_test(self, node: a.Node, value: Value, kind: FieldType) -> str:
+    def value_test(self, node: a.Node, value: str, kind: FieldType) -> str:
         if kind == "number":
-            return self.number_test(node, lambda: f"CAST({value()} AS {_DOUBLE})")[0]
+            return self.number_test(node, value)[0]
         if isinstance(node, a.Compare):
             literal = node.value
             if kind == "boolean":
                 flag = int(literal) if self.dialect == "sqlite" else bool(literal)
-                return f"{value()} = {self.bind(flag, 'BOOLEAN')}"
-            return f"{value()} = {self.bind(fold(str(literal)))}"
+                return f"{value} = {self.bind(flag, 'BOOLEAN')}"
+            return f"{value} = {self.bind(fold(str(literal)))}"
         if isinstance(node, a.Among):
-            column = value()
-            return f"{column} IN ({', '.join(self.bind(fold(str(v))) for v in node.values)})"
+            return f"{value} IN ({', '.join(self.bind(fold(str(v))) for v in node.values)})"
         assert isinstance(node, a.TextMatch), node
-        return self.text_match(node.op, value, fold(node.value))
-
-    def text_match(self, op: str, value: Value, needle: str) -> str:
-        if self.dialect == "postgres":
-            if op == "contains":
-                return f"strpos({value()}, {self.bind(needle)}) > 0"
-            if op == "starts with":
-                return f"starts_with({value()}, {self.bind(needle)})"
-            return f"right({value()}, char_length({self.bind(needle)})) = {self.bind(needle)}"
-        if op == "contains":
-            return f"instr({value()}, {self.bind(needle)}) > 0"
-        if op == "starts with":
-            return f"substr({value()}, 1, length({self.bind(needle)})) = {self.bind(needle)}"
-        # substr with a start <= 0 counts from the end: compare lengths first
-        longer = f"length({value()}) >= length({self.bind(needle)})"
-        column = value()
-        start = f"length({value()}) - length({self.bind(needle)}) + 1"
-        return f"({longer} AND substr({column}, {start}) = {self.bind(needle)})"
+        needle = fold(node.value)
+        size = len(needle)  # characters, as SQL counts them
+        sqlite = self.dialect == "sqlite"
+        if node.op == "contains":
+            return f"{'instr' if sqlite else 'strpos'}({value}, {self.bind(needle)}) > 0"
+        if node.op == "starts with":
+            return f"substr({value}, 1, {self.bind(size, 'integer')}) = {self.bind(needle)}"
+        if sqlite:  # a negative start counts from the end (the whole text when it is shorter)
+            return f"substr({value}, -{self.bind(size, 'integer')}) = {self.bind(needle)}"
+        return f"right({value}, {self.bind(size, 'integer')}) = {self.bind(needle)}"
 
 
 def _compare(op: str, left: float, right: float) -> bool:

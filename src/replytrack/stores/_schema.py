@@ -104,7 +104,8 @@ _V2_QUARANTINE = (
 # replytrack.segments.segment_values computes them (text casefolded in Python; JSONB on
 # PostgreSQL, JSON text on SQLite), filled by save_contacts, and for rows written before
 # this version on the first segment query, found through the partial index. Sends by
-# email for "sent"; saved segments and their members for active lists.
+# email ("sent"), replies by time (rolling windows over any email), covering both; saved
+# segments and their members for active lists.
 _SEGMENTS = (
     "ALTER TABLE contacts ADD COLUMN seg_owner TEXT",
     "ALTER TABLE contacts ADD COLUMN seg_email TEXT",
@@ -112,6 +113,7 @@ _SEGMENTS = (
     "ALTER TABLE contacts ADD COLUMN seg_props JSONB",
     "CREATE INDEX contacts_unsearchable ON contacts (tenant, id) WHERE seg_props IS NULL",
     "CREATE INDEX sends_by_email ON sends (tenant, email_id, contact_id, sent_at)",
+    "CREATE INDEX replies_by_time ON replies (tenant, kind, received_at, contact_id, email_id)",
     """CREATE TABLE segment_lists (
         tenant TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,
         refreshed_at BIGINT, PRIMARY KEY (tenant, name))""",
