@@ -343,3 +343,11 @@ def test_a_long_value_is_cut_at_white_space_so_no_id_is_read_in_part() -> None:
     value = " ".join(f"<{n:0{ID_SPAN + 18}d}@x>" for n in range(6))  # 150 characters each
     assert [i.partition("@")[0][-1] for i in parse_msg_ids(value, limits)] == ["0"]
     assert [i.partition("@")[0][-1] for i in parse_msg_ids(value, limits, last=True)] == ["5"]
+
+
+def test_a_window_cut_right_at_white_space_keeps_the_whole_id_beside_it() -> None:
+    limits = Limits(ids_per_header=1)  # a window of ID_SPAN characters
+    first = f"<{'1' * (ID_SPAN - 5)}@x>"  # ID_SPAN - 1 characters, then the space
+    assert parse_msg_ids(f"{first} <b@x> <c@x>", limits) == [first.strip("<>")]
+    last = f"<{'9' * (ID_SPAN - 5)}@x>"  # the window starts at the space before it
+    assert parse_msg_ids(f"<a@x> <b@x> {last}", limits, last=True) == [last.strip("<>")]

@@ -183,12 +183,12 @@ def _window(value: str, most: int, *, last: bool) -> str:
         return value
     if last:
         part = value[-size:]
-        if value[-size - 1].isspace():
+        if value[-size - 1].isspace() or part[0].isspace():
             return part
         pieces = part.split(None, 1)
         return pieces[1] if len(pieces) == 2 else ""
     part = value[:size]
-    if value[size].isspace():
+    if value[size].isspace() or part[-1].isspace():
         return part
     pieces = part.rsplit(None, 1)
     return pieces[0] if len(pieces) == 2 else ""
