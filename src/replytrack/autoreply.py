@@ -326,7 +326,9 @@ def _bounce(facts: _Facts) -> Verdict | None:
         phrase = facts.bounce_phrase
         if not (facts.daemon or phrase):
             return None
-        text = facts.parsed_text.casefold()
+        # From a person, only what the sender wrote counts: a forwarded or quoted bounce
+        # is someone's message about a bounce.
+        text = (facts.parsed_text if facts.daemon else new_text(facts.parsed_text)).casefold()
         if not any(p in text for p in body.BOUNCE_PHRASES):
             return None
         if facts.daemon:
@@ -405,7 +407,13 @@ def _hints(facts: _Facts) -> list[str]:
         hints.append("header:x-auto-response-suppress")
     if not facts.relayed and facts.lower("precedence") in _BULK_PRECEDENCE:
         hints.append("header:precedence=" + facts.lower("precedence"))
-    if not facts.reply_prefixed and any(w in facts.subject for w in _SUBJECT_HINTS):
+    subject = facts.subject
+    # A question is a person's subject: "Out of office next week - can we talk on Friday?"
+    if (
+        not facts.reply_prefixed
+        and "?" not in subject
+        and any(w in subject for w in _SUBJECT_HINTS)
+    ):
         hints.append("subject:auto-hint")
     return hints
 
