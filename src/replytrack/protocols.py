@@ -12,7 +12,7 @@ another tenant's rows. The errors a method may raise are part of its contract:
 * ``add_sends``: :class:`~replytrack.errors.ConflictError` when a send id or
   Message-ID already exists in the tenant with other content; nothing of the
   batch is written then;
-* ``set_provider_message_id`` and ``set_reply_kind``:
+* ``set_provider_message_id``, ``set_reply_kind`` and ``mark_announced``:
   :class:`~replytrack.errors.NotFoundError` for an unknown send or reply.
 
 Text read from mail reaches a store cleaned (no NUL, no lone surrogates, ids at
@@ -107,12 +107,26 @@ class Store(Protocol):
 
         Returns, per record, True when it was new. Two processes adding the same
         key at once store it once: one of them gets False.
+
+        A threadless message attaches by the fallback to at most one send per
+        contact: the first ``FALLBACK`` record of a (``contact_id``, ``inbound_id``),
+        new or already stored, claims it for its send, and a ``FALLBACK`` record of
+        it for another send is then not stored (False), also when two processes add
+        them at once.
+        A record stored as ``HUMAN`` counts as announced (see :meth:`mark_announced`).
         """
 
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
     ) -> Reply:
         """Change a stored record's kind (an integrator's override); returns it updated."""
+
+    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
+        """Remember that the record was announced to subscribers as a new human reply.
+
+        True the first time, False when it already was (stored as ``HUMAN``, or
+        marked before); of two processes marking it at once, one gets True.
+        """
 
     def list_replies(
         self,

@@ -310,7 +310,9 @@ class Tracker:
     ) -> Reply:
         """Override the kind of a stored record (``reply.key``); reports follow at once.
 
-        Turning automatic mail into a HUMAN reply publishes a reply event.
+        A change publishes a 'reply.reclassified' event with the old kind; a record that
+        becomes a HUMAN reply for the first time also publishes 'reply.received' (never
+        twice for one record: HUMAN -> AUTO_REPLY -> HUMAN announces nothing new).
         """
         send = self.store.get_sends(self.tenant, [key[0]]).get(key[0])
         stored = (
@@ -324,7 +326,14 @@ class Tracker:
         reply = self.store.set_reply_kind(self.tenant, key, kind, subtype)
         if self._lists is not None:
             self._lists.changed([reply.contact_id], ("replies",))
-        if kind is MessageKind.HUMAN and old.kind is not MessageKind.HUMAN:
+        if (reply.kind, reply.subtype) != (old.kind, old.subtype):
+            self._events.publish(
+                ReplyEvent(
+                    tenant=self.tenant, reply=reply, name="reply.reclassified", old_kind=old.kind
+                )
+            )
+        became_human = reply.kind is MessageKind.HUMAN and old.kind is not MessageKind.HUMAN
+        if became_human and self.store.mark_announced(self.tenant, key):
             self._events.publish(ReplyEvent(tenant=self.tenant, reply=reply))
         return reply
 
@@ -373,5 +382,7 @@ class Tracker:
 
     # -- events ------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
-        """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored."""
+        """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored
+        ('reply.received'), and once per change made by :meth:`reclassify`
+        ('reply.reclassified')."""
         return self._events.subscribe(callback)

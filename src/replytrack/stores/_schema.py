@@ -100,6 +100,20 @@ _V2_QUARANTINE = (
         PRIMARY KEY (tenant, id))""",
 )
 
+# Replies remember whether they were announced to subscribers as a new human reply (one
+# 'reply.received' per record ever); those stored as human so far were. And a threadless
+# message attaches, by the fallback, to at most one send per contact: the first claim wins.
+_V3_ANNOUNCED_AND_CLAIMS = (
+    "ALTER TABLE replies ADD COLUMN announced BOOLEAN NOT NULL DEFAULT FALSE",
+    "UPDATE replies SET announced = TRUE WHERE kind = 'human'",
+    """CREATE TABLE fallback_claims (
+        tenant TEXT NOT NULL, contact_id TEXT NOT NULL, inbound_id TEXT NOT NULL,
+        send_id TEXT NOT NULL, PRIMARY KEY (tenant, contact_id, inbound_id)) {without_rowid}""",
+    """INSERT INTO fallback_claims (tenant, contact_id, inbound_id, send_id)
+        SELECT tenant, contact_id, inbound_id, MIN(send_id) FROM replies
+        WHERE strategy = 'fallback' GROUP BY tenant, contact_id, inbound_id""",
+)
+
 # Segments (replytrack.segments): the contact values they compare, as
 # replytrack.segments.segment_values computes them (text casefolded in Python; JSONB on
 # PostgreSQL, JSON text on SQLite), filled by save_contacts, and for rows written before
@@ -123,7 +137,12 @@ _SEGMENTS = (
     "CREATE INDEX segment_members_by_contact ON segment_members (tenant, contact_id, segment)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2_QUARANTINE, _SEGMENTS)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _V1,
+    _V2_QUARANTINE,
+    _V3_ANNOUNCED_AND_CLAIMS,
+    _SEGMENTS,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from replytrack.models import (
     Contact,
     Inbox,
     MarketingEmail,
+    MatchStrategy,
     MessageKind,
     Quarantined,
     Reply,
@@ -45,7 +46,10 @@ T = TypeVar("T")
 
 _SENDS = f"sends (tenant, {r.SEND_COLUMNS})"
 _MSG_IDS = "message_ids (tenant, message_id, send_id)"
-_REPLIES = f"replies (tenant, {r.REPLY_COLUMNS})"
+_REPLIES = f"replies (tenant, {r.REPLY_COLUMNS}, announced)"
+_REPLY_TYPES = (*r.REPLY_TYPES, "boolean")
+_CLAIMS = "fallback_claims (tenant, contact_id, inbound_id, send_id)"
+_CLAIM_TYPES = ("text",) * 4
 _QUARANTINE = f"quarantine (tenant, {r.QUARANTINE_COLUMNS})"
 _NEW_ONLY = "ON CONFLICT DO NOTHING"
 
@@ -265,24 +269,32 @@ class SQLStore(SegmentQueries, abc.ABC):
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         if not replies:
             return []
-        firsts: dict[tuple[str, str], int] = {}
-        for index, reply in enumerate(replies):
-            firsts.setdefault(reply.key, index)
-        order = sorted(firsts.items())  # key order: concurrent batches lock alike
-        rows = [r.reply_row(tenant, replies[index]) for _, index in order]
+        rows = [_reply_row(tenant, reply) for reply in replies]
+        claims: dict[tuple[str, str], str] = {}  # the first fallback claim of each message
+        for reply in replies:
+            if reply.strategy is MatchStrategy.FALLBACK:
+                claims.setdefault((reply.contact_id, reply.inbound_id), reply.send_id)
 
         def work(tx: Tx, *, fast: bool) -> list[bool]:
             """The fast path is a plain insert, cheaper than ON CONFLICT and RETURNING,
             and backs off when a key already exists; the keys decide either way."""
+            held = _claim(tx, tenant, claims, fast=fast) if claims else {}
+            firsts: dict[tuple[str, str], int] = {}
+            for index, reply in enumerate(replies):
+                pair = (reply.contact_id, reply.inbound_id)
+                if reply.strategy is not MatchStrategy.FALLBACK or held[pair] == reply.send_id:
+                    firsts.setdefault(reply.key, index)
+            order = sorted(firsts.items())  # key order: concurrent batches lock alike
+            new_rows = [rows[index] for _, index in order]
             if fast:
                 try:
-                    tx.bulk(_REPLIES, r.REPLY_TYPES, rows, "")
+                    tx.bulk(_REPLIES, _REPLY_TYPES, new_rows, "")
                 except DuplicateKey:
                     raise _NotAllNew() from None
                 inserted = [index for _, index in order]
             else:
                 suffix = _NEW_ONLY + " RETURNING send_id, inbound_id"
-                keys = tx.bulk_returning(_REPLIES, r.REPLY_TYPES, rows, suffix)
+                keys = tx.bulk_returning(_REPLIES, _REPLY_TYPES, new_rows, suffix)
                 inserted = [firsts[(key[0], key[1])] for key in keys]
             fresh = [False] * len(replies)
             deltas = Deltas()
@@ -319,6 +331,18 @@ class SQLStore(SegmentQueries, abc.ABC):
                 deltas.add(new, +1)
                 deltas.apply(tx, tenant)
             return new
+
+        return self._transact(work)
+
+    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
+        def work(tx: Tx) -> bool:
+            where = " WHERE tenant = ? AND send_id = ? AND inbound_id = ?"
+            update = "UPDATE replies SET announced = TRUE" + where + " AND NOT announced"
+            if tx.execute(update, (tenant, *key)):
+                return True
+            if not tx.query("SELECT 1 FROM replies" + where, (tenant, *key)):
+                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
+            return False
 
         return self._transact(work)
 
@@ -408,6 +432,42 @@ class SQLStore(SegmentQueries, abc.ABC):
             )
 
         return self._transact(work)
+
+
+def _reply_row(tenant: str, reply: Reply) -> tuple[object, ...]:
+    """A reply's row; one stored as human is announced to subscribers when it is stored."""
+    return (*r.reply_row(tenant, reply), reply.kind is MessageKind.HUMAN)
+
+
+def _claim(
+    tx: Tx, tenant: str, claims: dict[tuple[str, str], str], *, fast: bool
+) -> dict[tuple[str, str], str]:
+    """Claim each (contact, inbound message) for the send given, unless it is claimed
+    already; the send that holds each claim then.
+
+    The claim's primary key decides, also between concurrent writers. The fast path
+    assumes every claim is new and backs off when one is not.
+    """
+    rows = [(tenant, contact, inbound, send) for (contact, inbound), send in sorted(claims.items())]
+    if fast:
+        try:
+            tx.bulk(_CLAIMS, _CLAIM_TYPES, rows, "")
+        except DuplicateKey:
+            raise _NotAllNew() from None
+        return claims
+    tx.bulk(_CLAIMS, _CLAIM_TYPES, rows, _NEW_ONLY)
+    fragment, param = tx.in_list(sorted({contact for contact, _ in claims}))
+    held = {
+        (contact, inbound): send
+        for contact, inbound, send in tx.query(
+            "SELECT contact_id, inbound_id, send_id FROM fallback_claims"
+            f" WHERE tenant = ? AND contact_id{fragment}",
+            (tenant, param),
+        )
+    }
+    if not claims.keys() <= held.keys():  # a concurrent claim was rolled back meanwhile
+        raise RetryTransaction()
+    return {pair: held[pair] for pair in claims}
 
 
 def _same_send(stored: Send, given: Send) -> bool:

@@ -14,6 +14,7 @@ from replytrack.models import (
     Contact,
     Inbox,
     MarketingEmail,
+    MatchStrategy,
     MessageKind,
     Quarantined,
     Reply,
@@ -39,6 +40,10 @@ class _Tenant:
     by_message_id: dict[str, str] = attrs.field(factory=dict)
     by_address: dict[str, list[str]] = attrs.field(factory=dict)
     replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
+    #: records announced to subscribers as a new human reply
+    announced: set[tuple[str, str]] = attrs.field(factory=set)
+    #: (contact id, inbound id) -> the send the fallback attached that message to
+    fallback_claims: dict[tuple[str, str], str] = attrs.field(factory=dict)
     cursors: dict[str, str] = attrs.field(factory=dict)
     quarantine: dict[str, Quarantined] = attrs.field(factory=dict)
 
@@ -213,14 +218,30 @@ class MemoryStore:
 
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         with self._lock:
-            stored = self._t(tenant).replies
+            data = self._t(tenant)
+            stored, claims = data.replies, data.fallback_claims
             new = []
             for reply in replies:
                 fresh = reply.key not in stored
+                if reply.strategy is MatchStrategy.FALLBACK:  # claims, stored or not
+                    claim = (reply.contact_id, reply.inbound_id)
+                    fresh &= claims.setdefault(claim, reply.send_id) == reply.send_id
                 if fresh:
                     stored[reply.key] = reply
+                    if reply.kind is MessageKind.HUMAN:
+                        data.announced.add(reply.key)
                 new.append(fresh)
             return new
+
+    def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
+        with self._lock:
+            data = self._t(tenant)
+            if key not in data.replies:
+                raise NotFoundError(f"no reply {key!r} in tenant {tenant!r}")
+            if key in data.announced:
+                return False
+            data.announced.add(key)
+            return True
 
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
