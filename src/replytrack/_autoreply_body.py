@@ -15,8 +15,6 @@ from replytrack._autoreply_tables import Subtype
 
 __all__ = [
     "AUTO_PHRASES",
-    "BOUNCE_PHRASES",
-    "DELAY_PHRASES",
     "auto_score",
     "return_date",
 ]
@@ -79,57 +77,6 @@ AUTO_PHRASES: tuple[tuple[str, Subtype, int], ...] = (
     ("please update your records", Subtype.LEFT_COMPANY, 1),
     ("have your address added", Subtype.CHALLENGE_RESPONSE, 1),
     ("guest list", Subtype.CHALLENGE_RESPONSE, 1),
-)
-
-# What MTAs write in plain-text non-delivery reports (Exim, qmail, Postfix, Sendmail,
-# Exchange, Gmail, Domino), in several languages.
-BOUNCE_PHRASES = (
-    "created automatically by mail delivery software",
-    "wasn't able to deliver your message",
-    "this is the qmail-send program",
-    "delivery to the following recipient failed",
-    "delivery to the following recipients failed",
-    "delivery has failed to these recipients",
-    "did not reach some or all of the intended recipients",
-    "permanent fatal errors",
-    "this is the mail system at host",
-    "could not be delivered",
-    "unable to deliver",
-    "undeliverable",
-    "user unknown",
-    "unknown user",
-    "invalid recipient",
-    "mailbox unavailable",
-    "mailbox is full",
-    "quota exceeded",
-    "over quota",
-    "no such user",
-    "recipient address rejected",
-    "not listed in domino directory",
-    "delivery failed",
-    "delivery has failed",
-    "n'a pas pu être remis",
-    "n'a pas pu etre delivre",
-    "n'a pas pu être délivré",
-    "konnte nicht zugestellt werden",
-    "no se pudo entregar",
-    "non è stato possibile recapitare",
-    "kon niet worden bezorgd",
-    "não foi possível entregar",
-    "kunde inte levereras",
-    "kunne ikke leveres",
-    "nie mogła zostać dostarczona",
-)
-DELAY_PHRASES = (
-    "this is a warning message only",
-    "will continue trying",
-    "will keep trying",
-    "will retry",
-    "not yet been delivered",
-    "has been delayed",
-    "delivery is delayed",
-    "still being retried",
-    "no action is required on your part",
 )
 
 # Phrases that announce the date the person is back, and whether the language writes

@@ -15,10 +15,7 @@ __all__ = [
     "AUTO_SUBJECT_EXACT",
     "AUTO_SUBJECT_PREFIXES",
     "AUTO_SUBJECT_SUFFIXES",
-    "BOUNCE_SUBJECT_PHRASES",
-    "BOUNCE_SUBJECT_PREFIXES",
     "DAEMON_LOCALPARTS",
-    "DELAY_SUBJECT_WORDS",
     "LOTUS_SUBJECT_PHRASES",
     "NOREPLY_LOCALPARTS",
     "REPLY_PREFIXES",
@@ -248,56 +245,3 @@ LOTUS_SUBJECT_PHRASES: dict[str, str] = {
     " è fuori ufficio": "it",
     " is niet op kantoor": "nl",
 }
-
-# Non-delivery report subjects: Exchange/Outlook localised "Undeliverable:", Postfix,
-# Exim, qmail, Sendmail, Gmail, Domino, GroupWise, PMDF. Keyed by prefix -> language.
-BOUNCE_SUBJECT_PREFIXES: dict[str, str] = {
-    "undeliverable": "en",
-    "undeliverable mail": "en",
-    "undelivered mail returned to sender": "en",
-    "undelivered mail": "en",
-    "delivery status notification (failure)": "en",
-    "delivery status notification (delay)": "en",
-    "delivery status notification": "en",
-    "mail delivery failed": "en",
-    "mail delivery failure": "en",
-    "delivery failure": "en",
-    "delivery failed": "en",
-    "failure notice": "en",
-    "returned mail": "en",
-    "non-delivery": "en",
-    "nondeliverable mail": "en",
-    "delivery notification": "en",
-    "message delivery failure": "en",
-    "delayed mail (still being retried)": "en",
-    "unzustellbar": "de",
-    "nicht zustellbar": "de",
-    "non remis": "fr",
-    "onbestelbaar": "nl",
-    "non recapitabile": "it",
-    "no se puede entregar": "es",
-    "não é possível entregar": "pt",
-    "olevererbart": "sv",
-    "kan ikke leveres": "da",
-    "nie można dostarczyć": "pl",
-}
-
-# Phrases inside a subject that name a delivery failure; they decide only with a
-# daemon sender or an MTA body phrase (a person may reply to such a subject).
-BOUNCE_SUBJECT_PHRASES = (
-    "delivery failed",
-    "delivery failure",
-    "undeliverable",
-    "undelivered mail",
-    "returned mail",
-    "delivery status notification",
-    "non remis",
-    "unzustellbar",
-    "delivery has failed",
-    "could not be delivered",
-    "failure notice",
-    "delayed",
-    "warning: message",
-)
-
-DELAY_SUBJECT_WORDS = ("delay", "delayed", "warning", "still being retried", "verzögert", "retard")

@@ -36,10 +36,23 @@ _BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_BASE64)))
 
 
+# MIME charsets Python does not know by that name, or that mail clients write for a
+# superset: Outlook labels Korean cp949 text ks_c_5601-1987, Hebrew in logical order
+# iso-8859-8-i, Thai windows-874; GB2312-labelled mail often holds GBK characters.
+_CHARSET_ALIASES = {
+    "iso-8859-8-i": "iso8859-8",
+    "iso-8859-8-e": "iso8859-8",
+    "windows-874": "cp874",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gbk",
+}
+
+
 def text_codec(charset: str) -> str | None:
     """The Python codec of a MIME charset; None for an unknown or refused one."""
     try:
-        codec = codecs.lookup(charset.strip()).name
+        name = charset.strip()
+        codec = codecs.lookup(_CHARSET_ALIASES.get(name.lower(), name)).name
         b"a".decode(codec, "replace")  # bytes-to-bytes codecs (base64, zlib) refuse
     except (LookupError, ValueError):
         return None

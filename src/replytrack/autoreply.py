@@ -29,7 +29,8 @@ import attrs
 
 from replytrack import _autoreply_body as body
 from replytrack import _autoreply_tables as tables
-from replytrack._autoreply_report import read_report
+from replytrack import _bounce_tables as bounces
+from replytrack._autoreply_report import REPORT_LIMIT, read_report
 from replytrack._autoreply_tables import Subtype
 from replytrack.errors import ConfigurationError
 from replytrack.limits import Limits
@@ -113,8 +114,9 @@ _RULE_SUBJECT_WORDS = re.compile(
     "|".join(
         re.escape(word)
         for word in (
-            *tables.BOUNCE_SUBJECT_PHRASES, *tables.LOTUS_SUBJECT_PHRASES,
-            *tables.AUTO_SUBJECT_SUFFIXES, *_SUBJECT_HINTS, "complaint about message from",
+            *bounces.BOUNCE_SUBJECT_PHRASES, *(p for p, _ in bounces.GATEWAY_SUBJECTS),
+            *tables.LOTUS_SUBJECT_PHRASES, *tables.AUTO_SUBJECT_SUFFIXES, *_SUBJECT_HINTS,
+            "complaint about message from",
         )
     )
 )  # fmt: skip
@@ -133,13 +135,18 @@ def _plainly_human(facts: _Facts) -> bool:
     ):
         return False
     local, domain = facts.sender
-    if facts.daemon or _no_reply(local) or _challenge_domain(domain):
+    if (
+        facts.daemon
+        or _no_reply(local)
+        or local in bounces.GATEWAY_LOCALPARTS
+        or _challenge_domain(domain)
+    ):
         return False
     subject = facts.subject
     if _RULE_SUBJECT_WORDS.search(subject) or subject in tables.AUTO_SUBJECT_EXACT:
         return False
     head = facts.head
-    return head not in tables.AUTO_SUBJECT_PREFIXES and head not in tables.BOUNCE_SUBJECT_PREFIXES
+    return head not in tables.AUTO_SUBJECT_PREFIXES and head not in bounces.BOUNCE_SUBJECT_PREFIXES
 
 
 _T = TypeVar("_T")
@@ -204,9 +211,17 @@ class _Facts:
 
     @_lazy
     def daemon(self) -> bool:
-        """From is an MTA: MAILER-DAEMON, postmaster, or missing/empty (Sendmail, RFC 3464)."""
+        """From is an MTA: MAILER-DAEMON, postmaster, Exchange's system mailbox
+        (``MicrosoftExchange329e...@``), or missing/empty (Sendmail, RFC 3464)."""
         local = self.sender[0]
-        return local in tables.DAEMON_LOCALPARTS or not local
+        return (
+            local in tables.DAEMON_LOCALPARTS or local.startswith("microsoftexchange") or not local
+        )
+
+    @_lazy
+    def null_return_path(self) -> bool:
+        """``Return-Path: <>``: the null reverse path of reports and auto-replies."""
+        return b"<>" in self.block and self.lower("return-path") == "<>"
 
     @_lazy
     def subject(self) -> str:
@@ -218,7 +233,8 @@ class _Facts:
     @_lazy
     def bounce_phrase(self) -> bool:
         """The subject names a delivery failure somewhere (not only as a prefix)."""
-        return any(p in self.subject for p in tables.BOUNCE_SUBJECT_PHRASES)
+        subject = self.subject
+        return "?" not in subject and any(p in subject for p in bounces.BOUNCE_SUBJECT_PHRASES)
 
     @_lazy
     def head(self) -> str:
@@ -315,7 +331,7 @@ def _bounce(facts: _Facts) -> Verdict | None:
     reasons: list[str] = []
     if b"x-failed-recipients" in facts.names:
         reasons.append("header:x-failed-recipients")
-    lang = None if facts.reply_prefixed else tables.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
+    lang = None if facts.reply_prefixed else bounces.BOUNCE_SUBJECT_PREFIXES.get(facts.head)
     if lang is not None:
         reasons.append(f"subject:bounce:{lang}")
     if not reasons and facts.daemon and b"auto-submitted" in facts.names:
@@ -323,27 +339,98 @@ def _bounce(facts: _Facts) -> Verdict | None:
         # (no From, MAILER-DAEMON, postmaster) it is one, whatever the text says.
         reasons += ["sender:mailer-daemon", "header:auto-submitted"]
     if not reasons:
-        phrase = facts.bounce_phrase
-        if not (facts.daemon or phrase):
+        gateway = _gateway(facts)
+        if gateway is not None:
+            return gateway
+        reasons = _bounce_text(facts)
+        if not reasons:
             return None
-        # From a person, only what the sender wrote counts: a forwarded or quoted bounce
-        # is someone's message about a bounce.
-        text = (facts.parsed_text if facts.daemon else new_text(facts.parsed_text)).casefold()
-        if not any(p in text for p in body.BOUNCE_PHRASES):
-            return None
-        if facts.daemon:
-            reasons.append("sender:mailer-daemon")
-        if phrase:
-            reasons.append("subject:bounce-phrase")
-        reasons.append("body:mta-phrase")
     return _verdict(MessageKind.BOUNCE, *reasons, subtype=_bounce_subtype(facts))
 
 
+_RETURNED_MARKERS = (
+    b"\nreceived: from ",
+    b"\nreceived: by ",
+    b"\nmessage-id: <",
+    b"\nreturn-path: <",
+)
+# An RFC 3463 enhanced status code (5.1.1, 4.4.7): each repeat is bounded, nothing nests.
+_SMTP_STATUS = re.compile(r"(?:^|[\s(#\[<'\"])[45]\.[0-7]\.[0-9]{1,3}(?=$|[\s)\]>;,:'\"])", re.M)
+
+
+def _bounce_text(facts: _Facts) -> list[str]:
+    """The rule codes of a report told by its sender and its words, or [] when it is none.
+
+    From an MTA sender, words that name a failure, the returned original's headers or an
+    enhanced status code decide. A null Return-Path (auto-replies have one too) needs
+    the failure words and one more sign: a server's own sentence, a failure subject,
+    the returned headers or a status code. From anyone else, a subject naming a failure
+    and the words in what the sender wrote above any quote.
+    """
+    daemon, null, subject = facts.daemon, facts.null_return_path, facts.bounce_phrase
+    if not (daemon or null or subject):
+        return []
+    full = facts.parsed_text
+    text = (full if daemon else new_text(full)).casefold()
+    said = any(p in text for p in bounces.BOUNCE_PHRASES)
+    reasons = ["sender:mailer-daemon"] if daemon else []
+    if null and not daemon:
+        reasons.append("header:return-path=<>")
+    if subject:
+        reasons.append("subject:bounce-phrase")
+    if said and (daemon or subject):
+        return [*reasons, "body:mta-phrase"]
+    if not (daemon or (null and said)):
+        return []
+    if null and said and any(p in text for p in bounces.STRONG_BOUNCE_PHRASES):
+        return [*reasons, "body:mta-phrase"]
+    if _returned_headers(facts.msg):
+        return [*reasons, *(["body:mta-phrase"] if said else []), "body:returned-headers"]
+    if _SMTP_STATUS.search(text):
+        return [*reasons, *(["body:mta-phrase"] if said else []), "body:smtp-status"]
+    return []
+
+
+def _returned_headers(msg: RawMessage) -> bool:
+    """The body holds a returned message's header block (trace and id fields, which a
+    person's quote of a message never shows)."""
+    lower = msg.body_head(min(REPORT_LIMIT, msg.limits.body_bytes)).lower()
+    return any(marker in lower for marker in _RETURNED_MARKERS)
+
+
+def _gateway(facts: _Facts) -> Verdict | None:
+    """A security gateway's or spam firewall's notice that a message was blocked or held,
+    sent by a machine (MTA, null Return-Path, no-reply or quarantine sender)."""
+    subject = facts.subject
+    if facts.reply_prefixed or "?" in subject or "summary" in subject or "digest" in subject:
+        return None
+    held = next((held for phrase, held in bounces.GATEWAY_SUBJECTS if phrase in subject), None)
+    if held is None:
+        return None
+    local = facts.sender[0]
+    if facts.daemon:
+        sender = "sender:mailer-daemon"
+    elif facts.null_return_path:
+        sender = "header:return-path=<>"
+    elif local in bounces.GATEWAY_LOCALPARTS:
+        sender = "sender:gateway"
+    elif _no_reply(local):
+        sender = "sender:no-reply"
+    elif b"auto-submitted" in facts.names:
+        sender = "header:auto-submitted"
+    else:
+        return None
+    code, subtype = (
+        ("subject:quarantined", Subtype.SOFT) if held else ("subject:blocked", Subtype.HARD)
+    )
+    return _verdict(MessageKind.BOUNCE, code, sender, subtype=subtype)
+
+
 def _bounce_subtype(facts: _Facts) -> Subtype:
-    if any(w in facts.subject for w in tables.DELAY_SUBJECT_WORDS):
+    if any(w in facts.subject for w in bounces.DELAY_SUBJECT_WORDS):
         return Subtype.SOFT
     text = facts.parsed_text.casefold()
-    return Subtype.SOFT if any(p in text for p in body.DELAY_PHRASES) else Subtype.HARD
+    return Subtype.SOFT if any(p in text for p in bounces.DELAY_PHRASES) else Subtype.HARD
 
 
 def _auto_headers(facts: _Facts) -> Verdict | None:
