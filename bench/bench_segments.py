@@ -238,6 +238,41 @@ def run_segments(
     )
 
 
+def backend_cpu(store: Any, args: argparse.Namespace) -> None:
+    """The server's CPU time per segment count, in one backend (no parallel workers), read
+    from /proc: what a query costs when it has a core to itself (the server is local)."""
+    pid = store._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        print("PostgreSQL: the server is not local; no backend CPU times")
+        return
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    store._conn.execute("SET max_parallel_workers_per_gather = 0")
+    print(
+        f"\nPostgreSQL: server CPU per count(), one backend, no parallel workers (best of {args.repeat})"
+    )
+    worst = 0.0
+    for text in ["SELECT count(*) FROM contacts", *SEGMENTS]:
+        runs = []
+        for _ in range(args.repeat):
+            before = cpu()
+            if text.startswith("SELECT"):
+                store._conn.execute(text).fetchall()
+            else:
+                store.segment_count(TENANT, parse(text, properties=SCHEMA), NOW)
+            runs.append(cpu() - before)
+        if not text.startswith("SELECT"):
+            worst = max(worst, min(runs))
+        print(f"  {min(runs) * 1000:>6.0f} ms  {text}")
+    store._conn.execute("RESET max_parallel_workers_per_gather")
+    print(f"PostgreSQL: slowest segment {worst * 1000:.0f} ms of server CPU (10 ms ticks)")
+
+
 def run_active_lists(name: str, store: Any, args: argparse.Namespace) -> None:
     """100 saved segments (the ten above, each for ten owners or emails); then a reply to
     a random send, and the re-evaluation of its contact across the saved segments."""
@@ -341,6 +376,7 @@ def bench_postgres(args: argparse.Namespace) -> None:
             return "\n".join(row[0] for row in cur.fetchall())
 
     run_segments("PostgreSQL", store, explain, args, 1.0)
+    backend_cpu(store, args)
     if args.active:
         run_active_lists("PostgreSQL", store, args)
     store.close()

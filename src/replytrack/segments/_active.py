@@ -257,12 +257,10 @@ class ActiveLists:
         store = self.tracker.store
         contacts = store.get_contacts(self._tenant, sorted(set(contact_ids)))
         current = self._store.member_of(self._tenant, list(contacts))
-        union = Segment(
-            a.Or(tuple(self._saved[n].expr for n in names)), schema=self._union_schema(names)
-        )
+        needs = frozenset[str]().union(*(self._saved[n].depends_on for n in names))
         tests = [(n, self._predicate(n, when)) for n in names]
         changes = []
-        for contact, facts in facts_of(store, self._tenant, union, list(contacts.values())):
+        for contact, facts in facts_of(store, self._tenant, needs, list(contacts.values())):
             inside = set(current.get(contact.id, ()))
             for name, test in tests:
                 member = test(facts)
@@ -274,12 +272,6 @@ class ActiveLists:
                 if name in names:
                     changes.append((name, contact_id, False))
         return self._apply(changes, when)
-
-    def _union_schema(self, names: list[str]) -> Schema:
-        merged: dict[str, str] = {}
-        for name in names:
-            merged.update(self._saved[name].schema.properties)
-        return Schema(merged)
 
     def _predicate(self, name: str, when: datetime) -> Predicate:
         """The segment's test at ``when``; compiled once when it does not move with the clock."""

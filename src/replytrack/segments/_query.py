@@ -33,11 +33,11 @@ def _listing(store: Store) -> ListingStore:
 
 
 def facts_of(
-    store: Store, tenant: str, segment: Segment, contacts: Collection[Contact]
+    store: Store, tenant: str, needs: Collection[str], contacts: Collection[Contact]
 ) -> Iterator[tuple[Contact, Facts]]:
-    """Each contact with the facts ``segment`` reads; replies and sends are read only
-    when the segment needs them, all at once for many contacts, one by one for few."""
-    needs = segment.depends_on
+    """Each contact with the facts segments that depend on ``needs`` read (see
+    :attr:`Segment.depends_on`): replies and sends only when needed, all at once for
+    many contacts, one by one for few."""
     replies: dict[str, list[tuple[str, int]]] = defaultdict(list)
     sends: dict[str, list[tuple[str, int]]] = defaultdict(list)
     few = len(contacts) <= 16
@@ -73,7 +73,7 @@ def contact_facts(store: Store, tenant: str, segment: Segment, contact_id: str) 
     contact = store.get_contacts(tenant, [contact_id]).get(contact_id)
     if contact is None:
         return None
-    return next(facts_of(store, tenant, segment, [contact]))[1]
+    return next(facts_of(store, tenant, segment.depends_on, [contact]))[1]
 
 
 def evaluate_in_memory(store: Store, tenant: str, segment: Segment, now: datetime) -> list[str]:
@@ -81,7 +81,8 @@ def evaluate_in_memory(store: Store, tenant: str, segment: Segment, now: datetim
     require_aware(now, "now")
     test = predicate(segment, now)
     contacts = _listing(store).list_contacts(tenant)
-    return sorted(c.id for c, facts in facts_of(store, tenant, segment, contacts) if test(facts))
+    found = facts_of(store, tenant, segment.depends_on, contacts)
+    return sorted(c.id for c, facts in found if test(facts))
 
 
 @attrs.frozen
