@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from replytrack._autoreply_tables import AUTO_SUBJECTS
 from replytrack.subjects import (
     PrefixKind,
     forward_kind,
     has_forward_marker,
     normalise_subject,
     prefix_meanings,
+    strip_auto_reply,
 )
 
 ORIGINAL = "Spring webinar: pipeline reviews that work"
@@ -274,3 +278,47 @@ def test_replies_and_quoted_markers_are_not_forwards(body: str) -> None:
 
 def test_a_megabyte_of_dashes_is_not_a_forward_marker() -> None:
     assert has_forward_marker("-" * 1_048_576) is False
+
+
+# -- auto-reply forms -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "subject",
+    [
+        f"Automatic reply: {ORIGINAL}",
+        f"Automatic reply: RE: {ORIGINAL}",
+        f"Out of Office AutoReply: Automatic reply: {ORIGINAL}",
+        f"Réponse automatique : {ORIGINAL}",
+        f"Automatische Antwort: AW: [EXTERN] {ORIGINAL}",
+        f"自動回覆：{ORIGINAL}",
+        f"[Automatyczna odpowiedź ] {ORIGINAL}",
+        f"Re: {ORIGINAL} (Automatic Response)",
+        f"AUTO: {ORIGINAL}",
+    ],
+)
+def test_auto_reply_forms_and_the_reply_prefixes_after_them_are_stripped(subject: str) -> None:
+    assert strip_auto_reply(subject) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "text", [text for text, form, _, _ in AUTO_SUBJECTS if form in ("prefix", "prefix-only")]
+)
+def test_every_prefix_of_the_table_is_stripped(text: str) -> None:
+    assert strip_auto_reply(f"{text}: {ORIGINAL}") == EXPECTED
+    assert strip_auto_reply(f"[{text}] {ORIGINAL}") == EXPECTED
+
+
+def test_a_subject_that_is_an_auto_reply_form_alone_leaves_nothing() -> None:
+    assert strip_auto_reply("Out of Office") == ""
+    assert strip_auto_reply("Automatic reply:") == ""
+
+
+def test_a_subject_without_an_auto_reply_form_is_only_normalised() -> None:
+    assert strip_auto_reply(f"RE: {ORIGINAL}") == normalise_subject(f"RE: {ORIGINAL}")
+    assert strip_auto_reply("Autobahn: road works") == "autobahn: road works"
+
+
+def test_a_megabyte_of_stacked_auto_reply_prefixes_is_read_in_bounded_steps() -> None:
+    subject = "Automatic reply: " * 60_000 + ORIGINAL
+    started = time.perf_counter()
+    strip_auto_reply(subject)
+    assert time.perf_counter() - started < 1.0

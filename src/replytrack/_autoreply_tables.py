@@ -99,149 +99,181 @@ REPLY_PREFIXES = frozenset(
      "wg", "enc", "doorst", "ynt", "отв", "ответ", "回复", "答复", "回覆", "返信"}
 )  # fmt: skip
 
-# Outlook "Automatic reply:" and "Out of Office:" forms, Sieve "Auto:", and other
-# responders' prefixes, keyed by the prefix (text before the first colon) -> language.
-AUTO_SUBJECT_PREFIXES: dict[str, str] = {
-    # English: Outlook, Exchange 2003, Sieve vacation (":subject" default "Auto:"), Lotus
-    "automatic reply": "en",
-    "auto reply": "en",
-    "auto-reply": "en",
-    "autoreply": "en",
-    "auto response": "en",
-    "auto-response": "en",
-    "automatic response": "en",
-    "auto": "en",
-    "out of office": "en",
-    "out of office autoreply": "en",
-    "out of office reply": "en",
-    "out of the office": "en",
-    "vacation reply": "en",
-    "away from office": "en",
-    # German
-    "automatische antwort": "de",
-    "abwesenheitsnotiz": "de",
-    "abwesend": "de",
-    "automatische abwesenheitsnotiz": "de",
-    # French
-    "réponse automatique": "fr",
-    "reponse automatique": "fr",
-    "absent du bureau": "fr",
-    "absence du bureau": "fr",
-    # Spanish
-    "respuesta automática": "es",
-    "respuesta automatica": "es",
-    "fuera de la oficina": "es",
-    # Portuguese
-    "resposta automática": "pt",
-    "resposta automatica": "pt",
-    "fora do escritório": "pt",
-    "ausência temporária": "pt",
-    # Italian
-    "risposta automatica": "it",
-    "fuori sede": "it",
-    "fuori ufficio": "it",
-    # Dutch
-    "automatisch antwoord": "nl",
-    "afwezig": "nl",
-    "niet aanwezig": "nl",
-    # Polish
-    "odpowiedź automatyczna": "pl",
-    "automatyczna odpowiedź": "pl",
-    "poza biurem": "pl",
-    # Czech
-    "automatická odpověď": "cs",
-    "mimo kancelář": "cs",
-    # Slovak
-    "automatická odpoveď": "sk",
-    "mimo kancelárie": "sk",
-    # Swedish
-    "automatiskt svar": "sv",
-    "frånvaro": "sv",
-    "autosvar": "sv",
-    # Danish / Norwegian (same Outlook wording)
-    "automatisk svar": "da",
-    "fraværende": "da",
-    "ikke på kontoret": "no",
-    "fravær": "no",
-    # Finnish
-    "automaattinen vastaus": "fi",
-    "poissa": "fi",
-    "poissa toimistolta": "fi",
-    # Latvian, Lithuanian, Estonian
-    "automātiskā atbilde": "lv",
-    "automatinis atsakymas": "lt",
-    "automaatne vastus": "et",
-    "automaatvastus": "et",
-    # Russian, Ukrainian, Bulgarian
-    "автоматический ответ": "ru",
-    "автоответ": "ru",
-    "нет на месте": "ru",
-    "автоматична відповідь": "uk",
-    "автовідповідь": "uk",
-    "автоматичен отговор": "bg",
-    # Turkish, Hungarian, Romanian, Greek
-    "otomatik yanıt": "tr",
-    "otomatik cevap": "tr",
-    "ofis dışında": "tr",
-    "automatikus válasz": "hu",
-    "házon kívül": "hu",
-    "răspuns automat": "ro",
-    "raspuns automat": "ro",
-    "αυτόματη απάντηση": "el",
-    # Croatian / Serbian, Slovenian
-    "automatski odgovor": "hr",
-    "samodejni odgovor": "sl",
-    # Japanese, Chinese (simplified, traditional), Korean
-    "自動応答": "ja",
-    "自動返信": "ja",
-    "不在": "ja",
-    "自动回复": "zh",
-    "自动答复": "zh",
-    "自動回覆": "zh",
-    "自動回复": "zh",
-    "자동 회신": "ko",
-    "자동 응답": "ko",
-    # Hebrew, Arabic, Vietnamese, Indonesian, Thai, Catalan
-    "תשובה אוטומטית": "he",
-    "رد تلقائي": "ar",
-    "trả lời tự động": "vi",
-    "balasan otomatis": "id",
-    "ตอบกลับอัตโนมัติ": "th",
-    "resposta automàtica": "ca",
-}
-
-# Whole subjects some responders use with no original subject after them.
-AUTO_SUBJECT_EXACT: dict[str, str] = {
-    key: lang
-    for key, lang in AUTO_SUBJECT_PREFIXES.items()
-    if key not in ("auto", "abwesend", "afwezig", "poissa", "不在", "frånvaro", "fravær")
-}
-AUTO_SUBJECT_EXACT.update(
-    {
-        "out of office reply": "en",
-        "thank you for your email (automatic reply)": "en",
-        "automatyczna odpowiedź": "pl",
-    }
+# Every subject form of an automatic reply: (text, form, language, source).
+# Forms: "prefix" is the text before the subject's first colon (or inside a leading
+# [...]) and may also be the whole subject; "prefix-only" never stands alone (a word a
+# person may use as a subject: "Abwesend", "不在"); "exact" is a whole subject;
+# "suffix" ends the subject; "phrase" is found anywhere (Lotus Notes names the person
+# first). Outlook writes its "Automatic reply:" (2010 and later) and "Out of Office:"
+# (2007, Exchange 2003's "Out of Office AutoReply:") in the language of its interface;
+# the client localisations below are read from the clients' outgoing mail.
+AUTO_SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
+    # -- English ----------------------------------------------------------------------------
+    ("Automatic reply", "prefix", "en", "Outlook 2010+, Exchange Online"),
+    ("Out of Office", "prefix", "en", "Outlook 2007, Exchange 2007"),
+    ("Out of Office AutoReply", "prefix", "en", "Exchange 2000/2003"),
+    ("Out of Office Reply", "prefix", "en", "Outlook rules-based replies, Exchange 5.5"),
+    ("Out of the Office", "prefix", "en", "Zimbra, generic responders"),
+    ("Auto", "prefix-only", "en", "Sieve vacation :subject default (RFC 5230; Cyrus, Dovecot)"),
+    ("Auto reply", "prefix", "en", "Yahoo, cPanel, Zimbra"),
+    ("Auto-Reply", "prefix", "en", "Postfix vacation, Plesk"),
+    ("Autoreply", "prefix", "en", "cPanel autoresponder"),
+    ("Auto Response", "prefix", "en", "Yahoo Mail vacation response"),
+    ("Auto-Response", "prefix", "en", "helpdesks"),
+    ("Automatic Response", "prefix", "en", "AOL, helpdesks"),
+    ("Vacation reply", "prefix", "en", "vacation(1) ports"),
+    ("Away from office", "prefix", "en", "generic responders"),
+    ("Thank you for your email (automatic reply)", "exact", "en", "helpdesk acknowledgements"),
+    ("(Automatic Response)", "suffix", "en", "AOL vacation response"),
+    ("(auto-reply)", "suffix", "en", "Yahoo, Zoho"),
+    ("(autoreply)", "suffix", "en", "generic responders"),
+    ("(auto reply)", "suffix", "en", "generic responders"),
+    ("(automatic reply)", "suffix", "en", "generic responders"),
+    (" is out of the office", "phrase", "en", "Lotus Notes / Domino out-of-office agent"),
+    # -- German -----------------------------------------------------------------------------
+    ("Automatische Antwort", "prefix", "de", "Outlook de 2010+"),
+    ("Abwesenheitsnotiz", "prefix", "de", "Outlook de 2007, Exchange 2003 de"),
+    ("Automatische Abwesenheitsnotiz", "prefix", "de", "Exchange 2003 de"),
+    ("Abwesend", "prefix-only", "de", "webmail responders (GMX, Web.de)"),
+    ("(Automatische Antwort)", "suffix", "de", "generic responders"),
+    (" ist außer Haus", "phrase", "de", "Lotus Notes de"),
+    # -- French -----------------------------------------------------------------------------
+    ("Réponse automatique", "prefix", "fr", "Outlook fr 2010+"),
+    ("Reponse automatique", "prefix", "fr", "Outlook fr, unaccented by gateways"),
+    ("Absent du bureau", "prefix", "fr", "Outlook fr 2007"),
+    ("Absence du bureau", "prefix", "fr", "Exchange fr"),
+    ("Réponse automatique d'absence du bureau", "prefix", "fr", "Exchange 2003 fr"),
+    ("(Réponse automatique)", "suffix", "fr", "generic responders"),
+    (" est absent", "phrase", "fr", "Lotus Notes fr"),
+    # -- Spanish, Catalan, Basque, Galician -------------------------------------------------
+    ("Respuesta automática", "prefix", "es", "Outlook es 2010+"),
+    ("Respuesta automatica", "prefix", "es", "Outlook es, unaccented by gateways"),
+    ("Fuera de la oficina", "prefix", "es", "Outlook es 2007"),
+    ("Respuesta automática de Fuera de la oficina", "prefix", "es", "Exchange 2003 es"),
+    (" está fuera de la oficina", "phrase", "es", "Lotus Notes es"),
+    ("Resposta automàtica", "prefix", "ca", "Outlook ca"),
+    ("Fora de l'oficina", "prefix", "ca", "Outlook ca 2007"),
+    ("Erantzun automatikoa", "prefix", "eu", "Outlook eu"),
+    # -- Portuguese -------------------------------------------------------------------------
+    ("Resposta automática", "prefix", "pt", "Outlook pt-BR, pt-PT, gl 2010+"),
+    ("Resposta automatica", "prefix", "pt", "Outlook pt, unaccented by gateways"),
+    ("Fora do escritório", "prefix", "pt", "Outlook pt-PT 2007"),
+    ("Ausência temporária", "prefix", "pt", "Outlook pt-BR 2007"),
+    # -- Italian ----------------------------------------------------------------------------
+    ("Risposta automatica", "prefix", "it", "Outlook it 2010+"),
+    ("Fuori sede", "prefix", "it", "Outlook it 2007"),
+    ("Fuori ufficio", "prefix", "it", "Exchange it"),
+    (" è fuori ufficio", "phrase", "it", "Lotus Notes it"),
+    # -- Dutch ------------------------------------------------------------------------------
+    ("Automatisch antwoord", "prefix", "nl", "Outlook nl 2010+"),
+    ("Afwezig", "prefix-only", "nl", "Outlook nl 2007"),
+    ("Niet aanwezig", "prefix", "nl", "Exchange nl"),
+    ("Afwezigheidsbericht", "prefix", "nl", "Dutch webmail responders"),
+    (" is niet op kantoor", "phrase", "nl", "Lotus Notes nl"),
+    # -- Scandinavian, Finnish, Icelandic ---------------------------------------------------
+    ("Automatiskt svar", "prefix", "sv", "Outlook sv 2010+"),
+    ("Frånvaro", "prefix-only", "sv", "Outlook sv 2007"),
+    ("Frånvarande", "prefix", "sv", "Swedish webmail responders"),
+    ("Autosvar", "prefix", "sv", "Swedish webmail responders"),
+    ("Automatisk svar", "prefix", "da", "Outlook da, nb 2010+"),
+    ("Fraværende", "prefix", "da", "Outlook da 2007"),
+    ("Fravær", "prefix-only", "no", "Outlook nb 2007"),
+    ("Ikke på kontoret", "prefix", "no", "Exchange nb"),
+    ("Automaattinen vastaus", "prefix", "fi", "Outlook fi 2010+"),
+    ("Poissa", "prefix-only", "fi", "Outlook fi 2007"),
+    ("Poissa toimistolta", "prefix", "fi", "Exchange fi"),
+    ("Sjálfvirkt svar", "prefix", "is", "Outlook is"),
+    # -- Baltic -----------------------------------------------------------------------------
+    ("Automātiskā atbilde", "prefix", "lv", "Outlook lv"),
+    ("Ārpus biroja", "prefix", "lv", "Outlook lv 2007"),
+    ("Automatinis atsakymas", "prefix", "lt", "Outlook lt"),
+    ("Ne biure", "prefix", "lt", "Outlook lt 2007"),
+    ("Automaatvastus", "prefix", "et", "Outlook et"),
+    ("Automaatne vastus", "prefix", "et", "Estonian webmail responders"),
+    ("Kontorist väljas", "prefix", "et", "Outlook et 2007"),
+    # -- Central European -------------------------------------------------------------------
+    ("Odpowiedź automatyczna", "prefix", "pl", "Outlook pl 2010+"),
+    ("Automatyczna odpowiedź", "prefix", "pl", "Polish webmail (WP, Onet, Interia)"),
+    ("Poza biurem", "prefix", "pl", "Outlook pl 2007"),
+    ("Automatická odpověď", "prefix", "cs", "Outlook cs"),
+    ("Mimo kancelář", "prefix", "cs", "Outlook cs 2007"),
+    ("Automatická odpoveď", "prefix", "sk", "Outlook sk"),
+    ("Mimo kancelárie", "prefix", "sk", "Outlook sk 2007"),
+    ("Automatikus válasz", "prefix", "hu", "Outlook hu"),
+    ("Házon kívül", "prefix", "hu", "Outlook hu 2007"),
+    ("Răspuns automat", "prefix", "ro", "Outlook ro"),
+    ("Raspuns automat", "prefix", "ro", "Outlook ro, without diacritics"),
+    ("Absent de la birou", "prefix", "ro", "Outlook ro 2007"),
+    ("Samodejni odgovor", "prefix", "sl", "Outlook sl"),
+    ("Odsotnost", "prefix-only", "sl", "Outlook sl 2007"),
+    # -- Balkan -----------------------------------------------------------------------------
+    ("Automatski odgovor", "prefix", "hr", "Outlook hr, sr-Latn, bs"),
+    ("Izvan ureda", "prefix", "hr", "Outlook hr 2007"),
+    ("Аутоматски одговор", "prefix", "sr", "Outlook sr-Cyrl, mk"),
+    ("Автоматски одговор", "prefix", "mk", "Outlook mk"),
+    ("Автоматичен отговор", "prefix", "bg", "Outlook bg"),
+    ("Извън офиса", "prefix", "bg", "Outlook bg 2007"),
+    ("Përgjigje automatike", "prefix", "sq", "Outlook sq"),
+    ("Αυτόματη απάντηση", "prefix", "el", "Outlook el"),
+    ("Εκτός γραφείου", "prefix", "el", "Outlook el 2007"),
+    ("Otomatik yanıt", "prefix", "tr", "Outlook tr"),
+    ("Otomatik cevap", "prefix", "tr", "Turkish webmail responders"),
+    ("Ofis dışında", "prefix", "tr", "Outlook tr 2007"),
+    # -- Cyrillic -----------------------------------------------------------------------------
+    ("Автоматический ответ", "prefix", "ru", "Outlook ru"),
+    ("Автоответ", "prefix", "ru", "Yandex, Mail.ru responders"),
+    ("Нет на месте", "prefix", "ru", "Outlook ru 2007"),
+    ("Вне офиса", "prefix", "ru", "Exchange ru"),
+    ("Автоматична відповідь", "prefix", "uk", "Outlook uk"),
+    ("Автовідповідь", "prefix", "uk", "Ukrainian webmail responders"),
+    ("Поза офісом", "prefix", "uk", "Outlook uk 2007"),
+    ("Автоматты жауап", "prefix", "kk", "Outlook kk"),
+    # -- Hebrew, Arabic, Persian ------------------------------------------------------------
+    ("תשובה אוטומטית", "prefix", "he", "Outlook he"),
+    ("מחוץ למשרד", "prefix", "he", "Outlook he 2007"),
+    ("رد تلقائي", "prefix", "ar", "Outlook ar"),
+    ("خارج المكتب", "prefix", "ar", "Outlook ar 2007"),
+    ("پاسخ خودکار", "prefix", "fa", "Outlook fa"),
+    # -- South and South-East Asian ---------------------------------------------------------
+    ("स्वचालित उत्तर", "prefix", "hi", "Outlook hi"),
+    ("स्वचालित जवाब", "prefix", "hi", "Hindi webmail responders"),
+    ("कार्यालय से बाहर", "prefix", "hi", "Outlook hi 2007"),
+    ("ตอบกลับอัตโนมัติ", "prefix", "th", "Outlook th"),
+    ("ไม่อยู่ที่สำนักงาน", "prefix", "th", "Outlook th 2007"),
+    ("Trả lời tự động", "prefix", "vi", "Outlook vi"),
+    ("Vắng mặt", "prefix-only", "vi", "Outlook vi 2007"),
+    ("Balasan otomatis", "prefix", "id", "Outlook id"),
+    ("Di luar kantor", "prefix", "id", "Outlook id 2007"),
+    ("Balasan automatik", "prefix", "ms", "Outlook ms"),
+    ("Di luar pejabat", "prefix", "ms", "Outlook ms 2007"),
+    # -- Chinese, Japanese, Korean ------------------------------------------------------------
+    ("自动答复", "prefix", "zh", "Outlook zh-CN"),
+    ("自动回复", "prefix", "zh", "QQ Mail, Foxmail, NetEase 163/126"),
+    ("不在办公室", "prefix", "zh", "Outlook zh-CN 2007"),
+    ("自動回覆", "prefix", "zh-tw", "Outlook zh-TW, zh-HK"),
+    ("自動回复", "prefix", "zh-tw", "mixed-script webmail"),
+    ("不在辦公室", "prefix", "zh-tw", "Outlook zh-TW 2007"),
+    ("自動応答", "prefix", "ja", "Outlook ja"),
+    ("自動返信", "prefix", "ja", "Gmail ja, Japanese webmail"),
+    ("不在", "prefix-only", "ja", "Outlook ja 2007"),
+    ("不在通知", "prefix", "ja", "Japanese webmail responders"),
+    ("자동 회신", "prefix", "ko", "Outlook ko"),
+    ("자동 응답", "prefix", "ko", "Naver, Daum"),
+    ("부재중", "prefix", "ko", "Outlook ko 2007"),
+    ("부재 중", "prefix", "ko", "Korean webmail responders"),
 )
 
-# Suffixes: AOL "(Automatic Response)", Yahoo/others "(auto-reply)".
-AUTO_SUBJECT_SUFFIXES: dict[str, str] = {
-    "(automatic response)": "en",
-    "(auto-reply)": "en",
-    "(autoreply)": "en",
-    "(auto reply)": "en",
-    "(automatic reply)": "en",
-    "(réponse automatique)": "fr",
-    "(automatische antwort)": "de",
-}
+_BY_FORM: dict[str, dict[str, str]] = {}
+for _text, _form, _lang, _source in AUTO_SUBJECTS:
+    _BY_FORM.setdefault(_form, {})[
+        fold_subject(_text) if _form != "phrase" else _text.casefold()
+    ] = _lang
 
-# Lotus Notes / Domino out-of-office subjects: "<name> is out of the office."
-LOTUS_SUBJECT_PHRASES: dict[str, str] = {
-    " is out of the office": "en",
-    " ist außer haus": "de",
-    " ist ausser haus": "de",
-    " est absent": "fr",
-    " está fuera de la oficina": "es",
-    " è fuori ufficio": "it",
-    " is niet op kantoor": "nl",
-}
+#: prefix -> language: the text before the first colon, or inside a leading [...]
+AUTO_SUBJECT_PREFIXES: dict[str, str] = {**_BY_FORM["prefix"], **_BY_FORM["prefix-only"]}
+#: whole subjects some responders use with no original subject after them
+AUTO_SUBJECT_EXACT: dict[str, str] = {**_BY_FORM["prefix"], **_BY_FORM["exact"]}
+#: suffix -> language
+AUTO_SUBJECT_SUFFIXES: dict[str, str] = _BY_FORM["suffix"]
+#: Lotus Notes / Domino "<name> is out of the office" phrases -> language
+LOTUS_SUBJECT_PHRASES: dict[str, str] = _BY_FORM["phrase"]

@@ -460,7 +460,8 @@ def _subject_auto(facts: _Facts) -> str | None:
     subject = facts.subject
     lang = tables.AUTO_SUBJECT_EXACT.get(subject)
     if lang is None and not facts.reply_prefixed:
-        lang = tables.AUTO_SUBJECT_PREFIXES.get(facts.head)
+        if subject.startswith("[") or ":" in subject:  # a prefix, not a one-word subject
+            lang = tables.AUTO_SUBJECT_PREFIXES.get(facts.head)
         if lang is None:
             lang = next((v for k, v in tables.LOTUS_SUBJECT_PHRASES.items() if k in subject), None)
     if lang is None and subject.endswith(")"):

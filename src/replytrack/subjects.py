@@ -48,12 +48,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 
+from replytrack._autoreply_tables import (
+    AUTO_SUBJECT_PREFIXES,
+    AUTO_SUBJECT_SUFFIXES,
+    fold_subject,
+)
+
 __all__ = [
     "PrefixKind",
     "forward_kind",
     "has_forward_marker",
     "normalise_subject",
     "prefix_meanings",
+    "strip_auto_reply",
 ]
 
 
@@ -240,6 +247,56 @@ def normalise_subject(subject: str) -> str:
     if rest.endswith("(fwd)"):  # Pine and Alpine mark a forward at the end
         rest = rest[: -len("(fwd)")].rstrip()
     return rest
+
+
+_MAX_AUTO_PREFIX = 2 + max(len(key) for key in AUTO_SUBJECT_PREFIXES)
+_MAX_AUTO_FORMS = 4  # "Automatic reply: Out of Office: ..." stacked by chained responders
+
+
+def strip_auto_reply(subject: str) -> str:
+    """The subject an automatic reply answers, normalised as :func:`normalise_subject`.
+
+    Leading auto-reply forms are removed ("Automatic reply:", "Réponse automatique :",
+    "自動応答:", "[Automatyczna odpowiedź]", in every language of
+    ``replytrack._autoreply_tables.AUTO_SUBJECTS``), then a trailing one ("(Automatic
+    Response)"), then the reply prefixes and tags that may follow. A subject made of an
+    auto-reply form alone ("Out of Office") gives ''.
+
+    >>> strip_auto_reply("Automatische Antwort: AW: Spring   Sale")
+    'spring sale'
+    """
+    rest = subject.strip()
+    for _ in range(_MAX_AUTO_FORMS):
+        cut = _auto_form_end(rest)
+        if cut is None:
+            break
+        rest = rest[cut:].strip()
+    if fold_subject(rest) in AUTO_SUBJECT_PREFIXES:
+        return ""
+    folded = " ".join(rest.split()).casefold()
+    if folded.endswith(")"):
+        for suffix in AUTO_SUBJECT_SUFFIXES:
+            if folded.endswith(suffix):
+                folded = folded[: -len(suffix)].rstrip()
+                break
+    return normalise_subject(folded)
+
+
+def _auto_form_end(subject: str) -> int | None:
+    """Where the text after a leading auto-reply form starts, or None when there is none."""
+    if subject.startswith("["):
+        close = subject.find("]", 1, _MAX_AUTO_PREFIX)
+        if close > 0 and fold_subject(subject[1:close]) in AUTO_SUBJECT_PREFIXES:
+            return close + 1
+        return None
+    window = subject[:_MAX_AUTO_PREFIX]
+    colons = [at for at in (window.find(":"), window.find("："), window.find(" :")) if at > 0]
+    if not colons:
+        return None
+    colon = min(colons)
+    if fold_subject(subject[:colon]) not in AUTO_SUBJECT_PREFIXES:
+        return None
+    return subject.find(":", colon) + 1 if subject[colon] == " " else colon + 1
 
 
 def forward_kind(subject: str, language: str | None = None) -> bool | None:
