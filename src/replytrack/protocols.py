@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "InboxSource",
+    "LeaseStore",
     "ListingStore",
     "MembershipStore",
     "SegmentStore",
@@ -234,6 +235,29 @@ class MembershipStore(Protocol):
         self, tenant: str, changes: Sequence[tuple[str, str, bool]], at: datetime
     ) -> None:
         """Apply (segment, contact id, member) changes in one transaction; ``at`` is when."""
+
+
+@runtime_checkable
+class LeaseStore(Protocol):
+    """A store that keeps leases: a named lease is held by one holder at a time, until it
+    expires, so that two workers (threads, processes or machines) sharing the store never
+    do the same job at once (``sync_all`` leases each inbox it syncs). Times are the
+    caller's clock, kept to the microsecond; a holder names one worker's claim.
+    ``acquire_lease`` raises :class:`~replytrack.errors.ConfigurationError` for an empty
+    holder, a naive time, or an expiry not after ``now``.
+    """
+
+    def acquire_lease(
+        self, tenant: str, name: str, holder: str, *, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Hold the lease ``name`` until ``expires_at``: True when ``holder`` now holds it
+        (it was free, its last holder's expiry is at or before ``now``, or ``holder``
+        already held it: renewed to the new expiry); False, changing nothing, while another
+        holder's lease runs past ``now``. Of two holders asking at once, at most one wins."""
+
+    def release_lease(self, tenant: str, name: str, holder: str) -> bool:
+        """Give the lease up: True when ``holder`` held it (expired or not) and it is now
+        free; False, changing nothing, when it is free or another holder's."""
 
 
 @attrs.frozen(kw_only=True)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 TABLES = (
     "inboxes, emails, contacts, sends, message_ids, replies, email_counters, reply_pairs,"
-    " bounced_sends, contact_stats, cursors, quarantine, fallback_claims"
+    " bounced_sends, contact_stats, cursors, quarantine, fallback_claims, leases"
 )
 
 

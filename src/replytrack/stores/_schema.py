@@ -137,11 +137,20 @@ _SEGMENTS = (
     "CREATE INDEX segment_members_by_contact ON segment_members (tenant, contact_id, segment)",
 )
 
+# Leases (replytrack.protocols.LeaseStore): who holds each named lease, until when. sync_all
+# leases each inbox it syncs, so two workers never sync one inbox at once.
+_LEASES = (
+    """CREATE TABLE leases (
+        tenant TEXT NOT NULL, name TEXT NOT NULL, holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL, PRIMARY KEY (tenant, name))""",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     _V1,
     _V2_QUARANTINE,
     _V3_ANNOUNCED_AND_CLAIMS,
     _SEGMENTS,
+    _LEASES,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

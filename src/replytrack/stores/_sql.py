@@ -38,6 +38,7 @@ from replytrack.stores._aggregates import (
     read_report,
     send_counters,
 )
+from replytrack.stores._leases import LeaseQueries
 from replytrack.stores._segments import SegmentQueries
 
 __all__ = ["RetryTransaction", "SQLStore"]
@@ -78,7 +79,7 @@ class _NotAllNew(Exception):
     """The fast path of add_sends or add_replies met records that already exist."""
 
 
-class SQLStore(SegmentQueries, abc.ABC):
+class SQLStore(SegmentQueries, LeaseQueries, abc.ABC):
     """Store methods in SQL; each public method is one transaction."""
 
     @abc.abstractmethod

@@ -10,6 +10,7 @@ import attrs
 
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
+from replytrack.stores._leases import check_lease
 from replytrack.models import (
     Contact,
     Inbox,
@@ -46,6 +47,8 @@ class _Tenant:
     fallback_claims: dict[tuple[str, str], str] = attrs.field(factory=dict)
     cursors: dict[str, str] = attrs.field(factory=dict)
     quarantine: dict[str, Quarantined] = attrs.field(factory=dict)
+    #: lease name -> (holder, expires_at)
+    leases: dict[str, tuple[str, datetime]] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True)
@@ -319,3 +322,24 @@ class MemoryStore:
         with self._lock:
             kept = self._t(tenant).quarantine
             return sum(kept.pop(q, None) is not None for q in set(ids))
+
+    # -- leases (replytrack.protocols.LeaseStore) ------------------------------------
+    def acquire_lease(
+        self, tenant: str, name: str, holder: str, *, now: datetime, expires_at: datetime
+    ) -> bool:
+        check_lease(holder, now, expires_at)
+        with self._lock:
+            leases = self._t(tenant).leases
+            held = leases.get(name)
+            if held is not None and held[0] != holder and held[1] > now:
+                return False
+            leases[name] = (holder, expires_at)
+            return True
+
+    def release_lease(self, tenant: str, name: str, holder: str) -> bool:
+        with self._lock:
+            leases = self._t(tenant).leases
+            if name not in leases or leases[name][0] != holder:
+                return False
+            del leases[name]
+            return True
