@@ -21,6 +21,7 @@ __all__ = [
     "REPLY_PREFIXES",
     "Subtype",
     "fold_subject",
+    "is_no_reply",
 ]
 
 
@@ -90,6 +91,12 @@ NOREPLY_LOCALPARTS = frozenset(
         "bounces",
     }
 )
+
+
+def is_no_reply(local: str) -> bool:
+    """A From local part of mail no one reads answers to (noreply@, notifications@, ...)."""
+    return local in NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply"))
+
 
 # Reply and forward prefixes of common clients: a message starting with one of
 # these answers another message; Lotus-style "X is out of the office" subjects

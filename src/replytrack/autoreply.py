@@ -28,9 +28,11 @@ from typing import Any, Generic, TypeVar, overload
 import attrs
 
 from replytrack import _autoreply_body as body
+from replytrack import _autoreply_bounce as bounce_text
+from replytrack import _autoreply_lists as lists
 from replytrack import _autoreply_tables as tables
 from replytrack import _bounce_tables as bounces
-from replytrack._autoreply_report import REPORT_LIMIT, read_report
+from replytrack._autoreply_report import read_report
 from replytrack._autoreply_tables import Subtype
 from replytrack.errors import ConfigurationError
 from replytrack.limits import Limits
@@ -93,7 +95,7 @@ def _rules(facts: _Facts) -> Verdict:
         or _bounce(facts)
         or _auto_headers(facts)
         or _subject(facts)
-        or _newsletter(facts)
+        or _list_mail(facts)
         or _body(facts)
         or _bulk(facts)
         or _HUMAN
@@ -278,8 +280,7 @@ def _challenge_domain(domain: str) -> bool:
     return domain in _CHALLENGE_DOMAINS or domain.endswith(_CHALLENGE_SUBDOMAINS)
 
 
-def _no_reply(local: str) -> bool:
-    return local in tables.NOREPLY_LOCALPARTS or local.startswith(("noreply", "no-reply"))
+_no_reply = tables.is_no_reply
 
 
 def _challenge(facts: _Facts) -> Verdict | None:
@@ -339,98 +340,13 @@ def _bounce(facts: _Facts) -> Verdict | None:
         # (no From, MAILER-DAEMON, postmaster) it is one, whatever the text says.
         reasons += ["sender:mailer-daemon", "header:auto-submitted"]
     if not reasons:
-        gateway = _gateway(facts)
+        gateway = bounce_text.gateway(facts)
         if gateway is not None:
-            return gateway
-        reasons = _bounce_text(facts)
+            return _verdict(MessageKind.BOUNCE, *gateway[0], subtype=gateway[1])
+        reasons = bounce_text.text_reasons(facts)
         if not reasons:
             return None
-    return _verdict(MessageKind.BOUNCE, *reasons, subtype=_bounce_subtype(facts))
-
-
-_RETURNED_MARKERS = (
-    b"\nreceived: from ",
-    b"\nreceived: by ",
-    b"\nmessage-id: <",
-    b"\nreturn-path: <",
-)
-# An RFC 3463 enhanced status code (5.1.1, 4.4.7): each repeat is bounded, nothing nests.
-_SMTP_STATUS = re.compile(r"(?:^|[\s(#\[<'\"])[45]\.[0-7]\.[0-9]{1,3}(?=$|[\s)\]>;,:'\"])", re.M)
-
-
-def _bounce_text(facts: _Facts) -> list[str]:
-    """The rule codes of a report told by its sender and its words, or [] when it is none.
-
-    From an MTA sender, words that name a failure, the returned original's headers or an
-    enhanced status code decide. A null Return-Path (auto-replies have one too) needs
-    the failure words and one more sign: a server's own sentence, a failure subject,
-    the returned headers or a status code. From anyone else, a subject naming a failure
-    and the words in what the sender wrote above any quote.
-    """
-    daemon, null, subject = facts.daemon, facts.null_return_path, facts.bounce_phrase
-    if not (daemon or null or subject):
-        return []
-    full = facts.parsed_text
-    text = (full if daemon else new_text(full)).casefold()
-    said = any(p in text for p in bounces.BOUNCE_PHRASES)
-    reasons = ["sender:mailer-daemon"] if daemon else []
-    if null and not daemon:
-        reasons.append("header:return-path=<>")
-    if subject:
-        reasons.append("subject:bounce-phrase")
-    if said and (daemon or subject):
-        return [*reasons, "body:mta-phrase"]
-    if not (daemon or (null and said)):
-        return []
-    if null and said and any(p in text for p in bounces.STRONG_BOUNCE_PHRASES):
-        return [*reasons, "body:mta-phrase"]
-    if _returned_headers(facts.msg):
-        return [*reasons, *(["body:mta-phrase"] if said else []), "body:returned-headers"]
-    if _SMTP_STATUS.search(text):
-        return [*reasons, *(["body:mta-phrase"] if said else []), "body:smtp-status"]
-    return []
-
-
-def _returned_headers(msg: RawMessage) -> bool:
-    """The body holds a returned message's header block (trace and id fields, which a
-    person's quote of a message never shows)."""
-    lower = msg.body_head(min(REPORT_LIMIT, msg.limits.body_bytes)).lower()
-    return any(marker in lower for marker in _RETURNED_MARKERS)
-
-
-def _gateway(facts: _Facts) -> Verdict | None:
-    """A security gateway's or spam firewall's notice that a message was blocked or held,
-    sent by a machine (MTA, null Return-Path, no-reply or quarantine sender)."""
-    subject = facts.subject
-    if facts.reply_prefixed or "?" in subject or "summary" in subject or "digest" in subject:
-        return None
-    held = next((held for phrase, held in bounces.GATEWAY_SUBJECTS if phrase in subject), None)
-    if held is None:
-        return None
-    local = facts.sender[0]
-    if facts.daemon:
-        sender = "sender:mailer-daemon"
-    elif facts.null_return_path:
-        sender = "header:return-path=<>"
-    elif local in bounces.GATEWAY_LOCALPARTS:
-        sender = "sender:gateway"
-    elif _no_reply(local):
-        sender = "sender:no-reply"
-    elif b"auto-submitted" in facts.names:
-        sender = "header:auto-submitted"
-    else:
-        return None
-    code, subtype = (
-        ("subject:quarantined", Subtype.SOFT) if held else ("subject:blocked", Subtype.HARD)
-    )
-    return _verdict(MessageKind.BOUNCE, code, sender, subtype=subtype)
-
-
-def _bounce_subtype(facts: _Facts) -> Subtype:
-    if any(w in facts.subject for w in bounces.DELAY_SUBJECT_WORDS):
-        return Subtype.SOFT
-    text = facts.parsed_text.casefold()
-    return Subtype.SOFT if any(p in text for p in bounces.DELAY_PHRASES) else Subtype.HARD
+    return _verdict(MessageKind.BOUNCE, *reasons, subtype=bounce_text.subtype(facts))
 
 
 def _auto_headers(facts: _Facts) -> Verdict | None:
@@ -528,10 +444,27 @@ def _body(facts: _Facts) -> Verdict | None:
     )
 
 
-def _newsletter(facts: _Facts) -> Verdict | None:
-    """List-Unsubscribe on a message that neither threads nor comes through a list: bulk,
-    decided before the body (newsletters are large HTML)."""
-    if b"list-unsubscribe" in facts.names and not facts.relayed and not facts.threaded:
+def _list_mail(facts: _Facts) -> Verdict | None:
+    """Mail a list or bulk sender wrote itself, decided before the body (digests quote the
+    members' posts, newsletters are large HTML). Never a threaded message; the list's own
+    signs (its robot sender, a digest, an announce-only list) count even on mail it
+    relays, the others only when it relays no one.
+    """
+    if facts.threaded:
+        return None
+    if lists.list_server(facts.sender[0]):
+        return _verdict(MessageKind.BULK, "sender:list-server", subtype=Subtype.LIST)
+    if facts.lower("content-type").startswith("multipart/digest"):
+        return _verdict(MessageKind.BULK, "structure:digest", subtype=Subtype.LIST)
+    if lists.digest(facts):
+        return _verdict(MessageKind.BULK, "subject:digest", subtype=Subtype.LIST)
+    if facts.lower("list-post").startswith("no"):  # RFC 2369: posting not allowed
+        return _verdict(MessageKind.BULK, "header:list-post=no", subtype=Subtype.LIST)
+    if facts.relayed:
+        return None
+    if lists.verp(facts):
+        return _verdict(MessageKind.BULK, "header:return-path=verp", subtype=Subtype.LIST)
+    if b"list-unsubscribe" in facts.names:
         return _bulk(facts)
     return None
 
@@ -545,4 +478,7 @@ def _bulk(facts: _Facts) -> Verdict | None:
     reasons = [f"header:{n}" for n in _BULK_HEADERS if n.encode() in facts.names]
     if precedence in _BULK_PRECEDENCE:
         reasons.append(f"header:precedence={precedence}")
-    return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST) if reasons else None
+    if reasons:
+        return _verdict(MessageKind.BULK, *reasons, subtype=Subtype.LIST)
+    found = None if facts.threaded else lists.system_mailing(facts)
+    return None if found is None else _verdict(MessageKind.BULK, *found, subtype=Subtype.LIST)
