@@ -110,6 +110,8 @@ class SyncSummary:
     counts: dict[Outcome, int]
     cursor: str | None
     quarantined: tuple[str, ...] = ()
+    #: what the source warns about (a mailbox reset, a lost cursor: see ReportingSource)
+    warnings: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:

@@ -47,6 +47,7 @@ __all__ = [
     "LeaseStore",
     "ListingStore",
     "MembershipStore",
+    "ReportingSource",
     "SegmentStore",
     "SharedStore",
     "SourceMessage",
@@ -284,3 +285,19 @@ class InboxSource(Protocol):
 
     def fetch(self, after: str | None) -> Iterator[SourceMessage]:
         """Messages that arrived after ``after`` (None: from the start), oldest first."""
+
+
+@runtime_checkable
+class ReportingSource(InboxSource, Protocol):
+    """An InboxSource that reports on its last fetch (the IMAP source does); ``Tracker.sync``
+    reads both once the fetch has ended."""
+
+    @property
+    def settled_cursor(self) -> str | None:
+        """The cursor past everything the last fetch looked at, also past messages it did
+        not yield (a baseline, a rescan that found nothing new); None when the last fetch
+        did not finish. ``sync`` saves it once every message yielded is stored."""
+
+    @property
+    def warnings(self) -> Sequence[str]:
+        """What the last fetch warns about (a reset, a lost cursor), for the sync summary."""

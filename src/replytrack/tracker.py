@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby, islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -30,12 +30,15 @@ from replytrack.models import (
     as_utc,
 )
 from replytrack.pipeline import ContactResolver, IngestResult, Outcome, Pipeline, SyncSummary
-from replytrack.protocols import InboxSource, Store
+from replytrack.protocols import InboxSource, ReportingSource, Store
 from replytrack.replyto import SendPlan, ValidationReport, plan_sends, resolve_reply_to, validate
 from replytrack.reports import ContactProperties, EmailReport, TimelineEntry, timeline_entry
 from replytrack.segments import Schema, Segment
 from replytrack.segments._active import ActiveLists
 from replytrack.segments._query import SegmentQuery, bind
+
+if TYPE_CHECKING:
+    from replytrack._sync_all import SyncAllSummary
 
 __all__ = ["Tracker"]
 
@@ -262,6 +265,12 @@ class Tracker:
                     quarantined.append(position)
             cursor = positions[-1]
             self.store.set_cursor(self.tenant, source.key, cursor)
+        warnings: tuple[str, ...] = ()
+        if isinstance(source, ReportingSource):
+            warnings = tuple(source.warnings)
+            if source.settled_cursor is not None and source.settled_cursor != cursor:
+                cursor = source.settled_cursor
+                self.store.set_cursor(self.tenant, source.key, cursor)
         if quarantined:
             log.warning(
                 "tenant %r: sync of %s quarantined %d message(s), at %s",
@@ -270,7 +279,37 @@ class Tracker:
                 len(quarantined),
                 ", ".join(quarantined),
             )
-        return SyncSummary(counts=counts, cursor=cursor, quarantined=tuple(quarantined))
+        return SyncSummary(
+            counts=counts, cursor=cursor, quarantined=tuple(quarantined), warnings=warnings
+        )
+
+    def sync_all(
+        self,
+        sources: Mapping[str, InboxSource] | Callable[[Inbox], InboxSource | None] | None = None,
+        *,
+        inbox_ids: Sequence[str] | None = None,
+        pool: int = 8,
+        lease: timedelta = timedelta(minutes=10),
+        batch_size: int = BATCH_SIZE,
+    ) -> SyncAllSummary:
+        """Sync every connected inbox (or those ``inbox_ids``), ``pool`` at a time.
+
+        Each inbox is read from ``sources`` (by inbox id, or a function of the inbox that
+        returns its source or None), by default from the source spec saved for it
+        (``replytrack inbox connect --source``). While an inbox syncs its lease is held in
+        the store (a :class:`~replytrack.protocols.LeaseStore`) and renewed at half of
+        ``lease``: another worker, in this process or another, skips it meanwhile, and the
+        lease of a worker that died expires. An inbox's error is reported in the summary,
+        not raised (see docs/imap.md).
+
+        Raises:
+            ConfigurationError: the store keeps no leases, ``pool`` < 1, ``lease`` <= 0.
+        """
+        from replytrack._sync_all import sync_all
+
+        return sync_all(
+            self, sources, inbox_ids=inbox_ids, pool=pool, lease=lease, batch_size=batch_size
+        )
 
     # -- quarantine --------------------------------------------------------------
     def quarantined(self, inbox_id: str | None = None) -> list[Quarantined]:

@@ -10,7 +10,6 @@ import attrs
 
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
-from replytrack.stores._leases import check_lease
 from replytrack.models import (
     Contact,
     Inbox,
@@ -28,6 +27,7 @@ from replytrack.reports import (
     compute_report,
     newest_first,
 )
+from replytrack.stores._leases import check_lease
 
 __all__ = ["MemoryStore"]
 
