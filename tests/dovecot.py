@@ -67,7 +67,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    address = 127.0.0.1
+    address = 127.0.0.1, 127.0.0.2
     port = {tls_port}
   }}
   process_min_avail = 2
