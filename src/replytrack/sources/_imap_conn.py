@@ -85,7 +85,8 @@ class Link:
     def _connect(self) -> IMAPClient:
         s = self.settings
         timeout = SocketTimeout(connect=s.timeout, read=s.timeout)
-        context = s.ssl_context or ssl.create_default_context()
+        plain = s.security == "plain"  # loading the system's CAs costs tens of ms
+        context = None if plain else s.ssl_context or ssl.create_default_context()
         try:
             client = IMAPClient(
                 s.host, s.port, ssl=s.security == "tls", ssl_context=context, timeout=timeout
