@@ -22,11 +22,25 @@ __all__ = [
     "source_spec",
 ]
 
+
+def _imap(rest: str) -> InboxSource:
+    """An IMAP mailbox (``imap://LOGIN@HOST/FOLDER?...``, see replytrack.sources._imap_spec);
+    imported only when named, as it needs the ``imap`` extra."""
+    try:
+        from replytrack.sources._imap_spec import imap_from_spec
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"imap sources need IMAPClient ({exc.name} is missing): pip install 'replytrack[imap]'"
+        ) from exc
+    return imap_from_spec(rest)
+
+
 #: spec scheme -> the source it opens (another source registers itself here by name)
 SCHEMES: dict[str, Callable[[str], InboxSource]] = {
     "mbox": MboxSource,
     "maildir": MaildirSource,
     "eml": EmlSource.folder,
+    "imap": _imap,
 }
 
 
@@ -43,8 +57,13 @@ _SPEC_KEY = "replytrack:inbox-source:{}"
 
 
 def save_inbox_source(store: Store, tenant: str, inbox_id: str, spec: str) -> None:
-    """Remember where an inbox is read from (``sync`` opens it); checked first."""
-    open_source(spec)
+    """Remember where an inbox is read from (``sync`` opens it); checked first. A source
+    that takes a baseline (IMAP) takes it now, unless it has a cursor: mail already in the
+    mailbox is then never read."""
+    source = open_source(spec)
+    baseline = getattr(source, "baseline", None)
+    if callable(baseline) and store.get_cursor(tenant, source.key) is None:
+        store.set_cursor(tenant, source.key, baseline())
     store.set_cursor(tenant, _SPEC_KEY.format(inbox_id), spec)
 
 
