@@ -80,6 +80,11 @@ def baseline_tables(execute: Callable[[str], object], *, sqlite: bool) -> None:
                 .replace("TABLE message_ids", "TABLE bare_message_ids")
                 .format(without_rowid="WITHOUT ROWID" if sqlite else "")
             )
+    # the idempotency key of schema version 6, unique per email as in the store
+    execute("ALTER TABLE bare_sends ADD COLUMN idempotency_key TEXT")
+    execute(
+        "CREATE UNIQUE INDEX bare_sends_by_key ON bare_sends (tenant, email_id, idempotency_key)"
+    )
 
 
 class _Timed:
@@ -154,7 +159,7 @@ def sqlite_bare(path: Path) -> tuple[Callable[..., None], Callable[[], None]]:
 
     def insert(rows: list[tuple[Any, ...]], ids: list[tuple[Any, ...]]) -> None:
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(f"INSERT INTO bare_sends VALUES ({', '.join('?' * 13)})", rows)
+        conn.executemany(f"INSERT INTO bare_sends VALUES ({', '.join('?' * 14)})", rows)
         conn.executemany("INSERT INTO bare_message_ids VALUES (?, ?, ?)", ids)
         conn.execute("COMMIT")
 
@@ -169,7 +174,7 @@ def postgres_bare(dsn: str) -> tuple[Callable[..., None], Callable[[], None]]:
 
     def insert(rows: list[tuple[Any, ...]], ids: list[tuple[Any, ...]]) -> None:
         with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO bare_sends VALUES ({', '.join(['%s'] * 13)})", rows)
+            cur.executemany(f"INSERT INTO bare_sends VALUES ({', '.join(['%s'] * 14)})", rows)
             cur.executemany("INSERT INTO bare_message_ids VALUES (%s, %s, %s)", ids)
 
     return insert, conn.close

@@ -89,7 +89,10 @@ def test_a_dry_run_gives_the_real_outcome_and_writes_nothing() -> None:
     real = tracker(store)
     import_sends(real, read_send_rows(io.StringIO(CSV), "csv"))
     reply = make_message(
-        from_address="bob@example.org", to="sales@example.com", in_reply_to="<s1@esp.example>"
+        from_address="bob@example.org",
+        to="sales@example.com",
+        in_reply_to="<s1@esp.example>",
+        date="Tue, 03 Mar 2026 09:00:00 +0000",  # after the send: its time when ingested
     )
     dry = Tracker(DryRunStore(store), secret=b"k" * 32, domain="mail.example.com")
     assert dry.ingest("sales", reply).outcome is Outcome.REPLY
@@ -107,7 +110,11 @@ def test_a_broken_dry_run_store_that_writes_is_caught_by_the_check_above() -> No
     store = MemoryStore()
     real = tracker(store)
     import_sends(real, read_send_rows(io.StringIO(CSV), "csv"))
-    reply = make_message(from_address="bob@example.org", in_reply_to="<s1@esp.example>")
+    reply = make_message(
+        from_address="bob@example.org",
+        in_reply_to="<s1@esp.example>",
+        date="Tue, 03 Mar 2026 09:00:00 +0000",
+    )
     Tracker(Leaky(store), secret=b"k" * 32, domain="mail.example.com").ingest("sales", reply)
     assert real.report("spring").replies == 1  # what the real test asserts is 0
 

@@ -92,7 +92,7 @@ def test_the_fallback_uses_outlooks_thread_topic_when_the_subject_was_changed() 
 def test_the_fallback_tie_goes_to_the_most_recent_send_and_names_the_other() -> None:
     tracker = make_tracker()
     older = tracker.record_send(SPRING, BOB, sent_at=at(1))
-    newer = tracker.record_send(SPRING, BOB, sent_at=at(5))
+    newer = tracker.record_send(SPRING, BOB, sent_at=at(5), resend=True)
     result = tracker.ingest("sales", make_message(subject="Re: Spring sale"), received_at=at(6))
     assert result.match is not None
     assert result.match.send.id == newer.id

@@ -104,7 +104,7 @@ def test_a_reply_enrols_its_contact_in_the_segments_that_depend_on_replies(
     heard: list[SegmentEvent] = []
     lists.subscribe(heard.append)
     clock.now = T0 + timedelta(hours=2)
-    tracker.ingest("sales", make_reply(sends[1]))
+    tracker.ingest("sales", make_reply(sends[1]), received_at=clock.now)
     assert names(heard) == [
         ("segment.joined", "repliers", "bob"),
         ("segment.left", "silent", "bob"),

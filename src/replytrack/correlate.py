@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from replytrack._received import ReceivedFrom
 from replytrack.autoreply import Verdict
 from replytrack.headers import TokenSigner, looks_like_token, parse_msg_ids, thread_ids
 from replytrack.message import RawMessage
@@ -86,6 +87,8 @@ class Pending:
     inbox: Inbox
     received_at: datetime
     verdict: Verdict
+    #: where ``received_at`` came from (see replytrack._received)
+    received_from: ReceivedFrom = "given"
 
 
 @attrs.define

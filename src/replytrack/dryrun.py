@@ -132,8 +132,8 @@ class DryRunStore:
     def save_contacts(self, tenant: str, contacts: Sequence[Contact]) -> None:
         pass
 
-    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
-        pass
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> list[Send]:
+        return list(sends)
 
     def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
         raise ConfigurationError("a dry run records nothing")

@@ -184,16 +184,25 @@ def import_sends(tracker: Tracker, rows: Iterable[SendRow]) -> ImportSummary:
             )
             for r in batch
         ]
-        sends = tracker.record_sends(emails[email_id], contacts, sent_at=sent_at)
+        keys = [_import_key(r) for r in batch]
+        sends = tracker.record_sends(emails[email_id], contacts, sent_at=sent_at, keys=keys)
         for row, send in zip(batch, sends, strict=True):
             if row.message_id:
                 tracker.record_provider_message_id(send.id, row.message_id)
             if not send.tracked:
                 untracked[send.untracked_reason or "unknown"] += 1
-        recorded += len(sends)
+        recorded += len({s.id for s in sends})  # a row repeated in the file is one send
     return ImportSummary(
         recorded=recorded, skipped=skipped, emails=tuple(emails), untracked=dict(untracked)
     )
+
+
+def _import_key(row: SendRow) -> str:
+    """A row's idempotency key (see Tracker.record_sends): its Message-ID, else its send
+    time and contact, the identity the import skips by; never the default key."""
+    if row.message_id:
+        return f"message-id {normalise_msg_id(row.message_id)}"
+    return f"sent {row.sent_at.isoformat()} {row.contact_id}"
 
 
 def _emails(tracker: Tracker, rows: list[SendRow]) -> dict[str, MarketingEmail]:

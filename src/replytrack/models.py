@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 import attrs
 
+from replytrack import _periods
+from replytrack._periods import Period
 from replytrack.errors import ConfigurationError
 
 __all__ = [
@@ -140,8 +142,17 @@ class Inbox:
     kind: InboxKind = "team"
     owner_id: str | None = None
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
-    connected_at: datetime | None = attrs.field(default=None, converter=_connected_at)
-    disconnected_at: datetime | None = attrs.field(default=None, converter=_disconnected_at)
+    #: every period the inbox was connected, oldest first: (start, end), end None while it
+    #: is connected; kept as their union (see replytrack._periods)
+    periods: tuple[Period, ...] = attrs.field(default=(), converter=_periods.normalise)
+    # Shorthands for the latest period: Inbox(connected_at=..., disconnected_at=...) and
+    # attrs.evolve(inbox, disconnected_at=...) set it; read back as the properties below.
+    _connected_at: datetime | None = attrs.field(
+        default=None, converter=_connected_at, alias="connected_at", eq=False, repr=False
+    )
+    _disconnected_at: datetime | None = attrs.field(
+        default=None, converter=_disconnected_at, alias="disconnected_at", eq=False, repr=False
+    )
     #: who hosts the mailbox, for a domain of your own (Google Workspace, Microsoft 365);
     #: gmail.com, outlook.com, hotmail.com and the like are recognised without it
     provider: Literal["gmail", "outlook"] | None = None
@@ -159,12 +170,28 @@ class Inbox:
             )
         if self.kind == "personal" and not self.owner_id:
             raise ConfigurationError(f"Inbox {self.id!r}: a personal inbox needs an owner_id")
+        self._settle_periods()
+
+    def _settle_periods(self) -> None:
+        """Fold the connected_at/disconnected_at shorthands into ``periods``."""
+        periods = _periods.settle(self.periods, self._connected_at, self._disconnected_at, self.id)
+        object.__setattr__(self, "periods", periods)
+        object.__setattr__(self, "_connected_at", None)
+        object.__setattr__(self, "_disconnected_at", None)
+
+    @property
+    def connected_at(self) -> datetime | None:
+        """When the latest connected period started (None: never connected)."""
+        return self.periods[-1][0] if self.periods else None
+
+    @property
+    def disconnected_at(self) -> datetime | None:
+        """When the latest connected period ended (None: connected now, or never)."""
+        return self.periods[-1][1] if self.periods else None
 
     def is_connected_at(self, when: datetime) -> bool:
-        """True when ``when`` falls in the inbox's connected period."""
-        if self.connected_at is None or when < self.connected_at:
-            return False
-        return self.disconnected_at is None or when < self.disconnected_at
+        """True when ``when`` falls in one of the inbox's connected periods."""
+        return _periods.covers(self.periods, when)
 
 
 @attrs.frozen(kw_only=True)
@@ -248,6 +275,10 @@ class Send:
     untracked_reason: str | None = None
     delivery: DeliveryStatus = DeliveryStatus.SENT
     provider_message_id: str | None = None
+    #: what makes recording it again return this send instead of a new one, unique per
+    #: email: the caller's own send id, ``contact:<contact id>`` by default, or None for
+    #: a deliberate resend (see Tracker.record_sends)
+    idempotency_key: str | None = None
 
     @property
     def headers(self) -> dict[str, str]:

@@ -28,6 +28,8 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from replytrack._periods import describe as describe_periods
+from replytrack._received import ReceivedFrom, message_time
 from replytrack._text import storable_id, storable_reply
 from replytrack.autoreply import Verdict, classify
 from replytrack.correlate import Correlator, Match, Pending
@@ -100,6 +102,11 @@ class IngestResult:
     traceback: str = ""
     #: MALFORMED: the id of the quarantine record that keeps the message
     quarantine_id: str | None = None
+    #: when the message arrived (None: its time could not be read before it failed)
+    received_at: datetime | None = None
+    #: where ``received_at`` came from: "given" by the caller or the source, else the
+    #: message's newest Received header, its Date header, or the clock (docs/tracking.md)
+    received_from: ReceivedFrom | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -127,6 +134,12 @@ class ContactResolver(Protocol):
 
 
 _RECIPIENT_HEADERS = ("delivered-to", "x-original-to", "to", "cc")
+_FROM_WORDS = {
+    "given": "as given",
+    "received-header": "by its newest Received header",
+    "date-header": "by its Date header",
+    "clock": "by the clock",
+}
 
 
 @attrs.define
@@ -161,12 +174,16 @@ class Pipeline:
         origins: Sequence[Origin] | None,
     ) -> list[IngestResult]:
         # The caller's times first: a naive one is the caller's mistake, raised before any work.
-        items = [(n, (raw, self.clock(at, "received_at"))) for n, (raw, at) in enumerate(batch)]
+        items = [
+            (n, (raw, None if at is None else self.clock(at, "received_at")))
+            for n, (raw, at) in enumerate(batch)
+        ]
+        now = self.clock(None, "clock()") if any(at is None for _, (_, at) in items) else None
         guard = _Guard()
         recipients = _by_recipient(self.store.list_inboxes(self.tenant)) if given is None else {}
         results: dict[int, IngestResult] = {}
         pending: list[tuple[int, Pending]] = []
-        for index, scanned in guard.each(partial(_scan, given, recipients), items):
+        for index, scanned in guard.each(partial(_scan, given, recipients, now), items):
             if isinstance(scanned, Pending):
                 pending.append((index, scanned))
             else:
@@ -182,7 +199,7 @@ class Pipeline:
         }
         contacts = self.store.get_contacts(self.tenant, contact_ids) if contact_ids else {}
 
-        to_store: list[tuple[int, tuple[Reply, Match, Verdict]]] = []
+        to_store: list[tuple[int, tuple[Reply, Match, Verdict, ReceivedFrom]]] = []
         for index, decided in guard.each(partial(self._decide, contacts), matched):
             if isinstance(decided, IngestResult):
                 results[index] = decided
@@ -192,8 +209,8 @@ class Pipeline:
         for (index, record), is_new in zip(to_store, fresh, strict=True):
             results[index] = _stored(*record, is_new)
         if guard.failed:
-            inboxes = {index: p.inbox for index, p in pending}
-            results.update(self._quarantine(guard.failed, items, inboxes, given, origins))
+            known = dict(pending)
+            results.update(self._quarantine(guard.failed, items, known, given, origins, now))
         return [results[index] for index in range(len(items))]
 
     def _correlate(
@@ -208,34 +225,46 @@ class Pipeline:
 
     def _decide(
         self, contacts: dict[str, Contact], found: tuple[Pending, Match | None]
-    ) -> IngestResult | tuple[Reply, Match, Verdict]:
+    ) -> IngestResult | tuple[Reply, Match, Verdict, ReceivedFrom]:
         """The result of a message not to store, or the record to store."""
         item, match = found
         checked = self._check(item, match, contacts)
         if isinstance(checked, IngestResult):
             return checked
         assert match is not None
-        return _record(item, match, checked), match, item.verdict
+        return _record(item, match, checked), match, item.verdict, item.received_from
 
     def _quarantine(
         self,
         failed: dict[int, IngestResult],
-        items: Sequence[tuple[int, tuple[bytes, datetime]]],
-        inboxes: dict[int, Inbox],
+        items: Sequence[tuple[int, tuple[bytes, datetime | None]]],
+        known: dict[int, Pending],
         given: Inbox | None,
         origins: Sequence[Origin] | None,
+        clock_now: datetime | None,
     ) -> dict[int, IngestResult]:
-        """Keep every failed message in the store's quarantine; their results, with its id."""
+        """Keep every failed message in the store's quarantine; their results, with its id.
+
+        A message kept is stamped with its own time when it was read before it failed,
+        else with the clock's, so that a retry judges it as when it first arrived."""
         now = self.clock(None, "quarantined_at")
         kept: list[Quarantined] = []
         results = {}
         for index, failure in sorted(failed.items()):
             raw, when = items[index][1]
-            inbox = inboxes.get(index, given)
+            read = known.get(index)
+            source: ReceivedFrom = "given"
+            if when is None and read is not None:
+                when, source = read.received_at, read.received_from
+            elif when is None:
+                when, source = clock_now or now, "clock"
+            inbox = read.inbox if read is not None else given
             origin = origins[index] if origins else (None, None)
             item = _quarantine_record(raw, inbox.id if inbox else None, origin, when, now, failure)
             kept.append(item)
-            results[index] = attrs.evolve(failure, quarantine_id=item.id)
+            results[index] = attrs.evolve(
+                failure, quarantine_id=item.id, received_at=when, received_from=source
+            )
         self.store.add_quarantined(self.tenant, kept)
         return results
 
@@ -265,7 +294,14 @@ class Pipeline:
         verdict = item.verdict
 
         def result(outcome: Outcome, reason: str) -> IngestResult:
-            return IngestResult(outcome=outcome, reason=reason, match=match, verdict=verdict)
+            return IngestResult(
+                outcome=outcome,
+                reason=reason,
+                match=match,
+                verdict=verdict,
+                received_at=item.received_at,
+                received_from=item.received_from,
+            )
 
         if match is None:
             return result(Outcome.NOT_A_REPLY, "no send of ours is referenced")
@@ -273,9 +309,12 @@ class Pipeline:
         if not inbox.is_connected_at(when):
             return result(
                 Outcome.BEFORE_TRACKING,
-                f"received {when.isoformat()} outside inbox {inbox.id!r}'s connected period",
+                f"received {when.isoformat()} ({_FROM_WORDS[item.received_from]}) while inbox"
+                f" {inbox.id} was not connected ({describe_periods(inbox.periods)})",
             )
-        if not send.tracked:
+        # A bounce counts against delivery whatever the Reply-To was: stored for an
+        # untracked send too (AUTOMATIC), so that ``delivered`` drops.
+        if not send.tracked and verdict.kind is not MessageKind.BOUNCE:
             return result(
                 Outcome.UNTRACKED, f"send {send.id} is untracked: {send.untracked_reason}"
             )
@@ -383,19 +422,29 @@ def _quarantine_record(
 
 
 def _scan(
-    given: Inbox | None, recipients: dict[str, Inbox], item: tuple[bytes, datetime]
+    given: Inbox | None,
+    recipients: dict[str, Inbox],
+    now: datetime | None,
+    item: tuple[bytes, datetime | None],
 ) -> Pending | IngestResult:
-    """Read the header block, find the receiving inbox, classify."""
+    """Read the header block, tell when the message arrived, find the receiving inbox,
+    classify."""
     raw, received_at = item
     msg = RawMessage(raw)
+    source: ReceivedFrom = "given"
+    if received_at is None:
+        assert now is not None  # the batch read the clock, as this message has no time
+        received_at, source = message_time(msg, now)
     inbox = given or _receiving_inbox(msg, recipients)
     if inbox is None:
         return IngestResult(
             outcome=Outcome.UNKNOWN_INBOX,
             reason="no connected inbox among Delivered-To, X-Original-To, To and Cc",
+            received_at=received_at,
+            received_from=source,
         )
     _ = msg.from_address  # parsed here, under the guard: the batch's contact lookup reads it
-    return Pending(msg, inbox, received_at, classify(msg))
+    return Pending(msg, inbox, received_at, classify(msg), source)
 
 
 @contextlib.contextmanager
@@ -415,7 +464,10 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> IngestResult:
+def _stored(
+    reply: Reply, match: Match, verdict: Verdict, source: ReceivedFrom, is_new: bool
+) -> IngestResult:
+    at = reply.received_at
     if not is_new:
         reason = f"already stored for send {reply.send_id}"
         if reply.strategy is MatchStrategy.FALLBACK:  # or the store refused a second send
@@ -425,12 +477,22 @@ def _stored(reply: Reply, match: Match, verdict: Verdict, is_new: bool) -> Inges
             reason=reason,
             match=match,
             verdict=verdict,
+            received_at=at,
+            received_from=source,
         )
     if reply.kind is not MessageKind.HUMAN:
         outcome, reason = Outcome.AUTOMATIC, f"{reply.kind.value}: {', '.join(verdict.reasons)}"
     else:
         outcome, reason = Outcome.REPLY, match.explain()
-    return IngestResult(outcome=outcome, reason=reason, reply=reply, match=match, verdict=verdict)
+    return IngestResult(
+        outcome=outcome,
+        reason=reason,
+        reply=reply,
+        match=match,
+        verdict=verdict,
+        received_at=at,
+        received_from=source,
+    )
 
 
 def _by_recipient(inboxes: Sequence[Inbox]) -> dict[str, Inbox]:

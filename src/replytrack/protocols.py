@@ -60,7 +60,7 @@ class Store(Protocol):
     """Where sends, replies and their aggregates live, scoped by tenant."""
 
     def save_inbox(self, tenant: str, inbox: Inbox) -> None:
-        """Insert or replace an inbox (connection times included)."""
+        """Insert or replace an inbox, every connected period (``Inbox.periods``) included."""
 
     def get_inbox(self, tenant: str, inbox_id: str) -> Inbox | None:
         """The inbox with this id, or None."""
@@ -80,11 +80,14 @@ class Store(Protocol):
     def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
         """The contacts among ``contact_ids`` that exist, by id."""
 
-    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
-        """Insert sends in one transaction.
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> list[Send]:
+        """Insert sends in one transaction; per send given, the send stored for it.
 
         Re-adding a send equal to the stored one (``provider_message_id`` aside)
-        is a no-op that keeps the stored record.
+        is a no-op that keeps the stored record. A send whose ``idempotency_key`` is
+        already held in its email (stored, or earlier in the batch) is not stored: the
+        first send of that key is returned for it, also when two processes add the
+        same key at once. Sends with no key (resends) are always stored.
         """
 
     def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
@@ -121,7 +124,12 @@ class Store(Protocol):
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
     ) -> Reply:
-        """Change a stored record's kind (an integrator's override); returns it updated."""
+        """Change a stored record's kind (an integrator's override); returns it updated.
+
+        A kind that is not a MessageKind, or a subtype that does not belong to the kind
+        (``replytrack._kinds.SUBTYPES_OF``), raises
+        :class:`~replytrack.errors.ConfigurationError` before anything changes.
+        """
 
     def mark_announced(self, tenant: str, key: tuple[str, str]) -> bool:
         """Remember that the record was announced to subscribers as a new human reply.

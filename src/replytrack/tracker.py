@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from replytrack._kinds import check_kind
+from replytrack._periods import describe as describe_periods
 from replytrack._text import gate
 from replytrack._workers import Inbound, as_pair, run_batches, run_ranges
 from replytrack.correlate import Correlator
@@ -44,6 +46,8 @@ __all__ = ["Tracker"]
 
 Clock = Callable[[], datetime]
 BATCH_SIZE = 500
+#: the default idempotency key of a send is this and its contact id
+DEFAULT_KEY_PREFIX = "contact:"
 T = TypeVar("T")
 log = logging.getLogger("replytrack")
 
@@ -64,6 +68,30 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _send_keys(
+    contacts: Sequence[Contact], keys: Sequence[str] | None, resend: bool
+) -> list[str | None]:
+    """Each contact's idempotency key: the caller's, ``contact:<id>``, or None to resend."""
+    if keys is None:
+        return [None if resend else DEFAULT_KEY_PREFIX + c.id for c in contacts]
+    if resend:
+        raise ConfigurationError("pass keys or resend=True, not both: a resend has no key")
+    if isinstance(keys, str) or len(keys) != len(contacts):
+        raise ConfigurationError(
+            f"keys must be a sequence of one key per contact ({len(contacts)}),"
+            f" got {type(keys).__name__}" + ("" if isinstance(keys, str) else f" of {len(keys)}")
+        )
+    for number, key in enumerate(keys):
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigurationError(f"keys[{number}] must be a non-empty str, got {key!r}")
+        if key.startswith(DEFAULT_KEY_PREFIX):
+            raise ConfigurationError(
+                f"keys[{number}] {key!r} starts with {DEFAULT_KEY_PREFIX!r}, the form of the"
+                " default keys: pass your own send id, or no keys for one send per contact"
+            )
+    return list(keys)
 
 
 class Tracker:
@@ -121,17 +149,67 @@ class Tracker:
 
     # -- inboxes -----------------------------------------------------------------
     def connect_inbox(self, inbox: Inbox, connected_at: datetime | None = None) -> Inbox:
-        """Start watching ``inbox``: only mail received from ``connected_at`` on counts."""
-        connected = attrs.evolve(
-            inbox, connected_at=self._now(connected_at, "connected_at"), disconnected_at=None
-        )
+        """Start watching ``inbox`` (again): mail received from ``connected_at`` on counts.
+
+        The start is ``connected_at``, else the inbox's own open period (``Inbox(...,
+        connected_at=...)``), else now. Every period stored before is kept (connecting an
+        inbox already connected changes no date, and mail received during an earlier
+        period still counts when it is ingested later); the inbox's settings replace the
+        stored ones. See :meth:`update_inbox` to change settings only.
+        """
+        stored = self.store.get_inbox(self.tenant, inbox.id)
+        own = inbox.periods
+        if connected_at is not None:
+            start = self._now(connected_at, "connected_at")
+            own = tuple(p for p in own if p[1] is not None)
+        elif own and own[-1][1] is None:
+            start, own = own[-1][0], own[:-1]
+        else:
+            start = self._now(None, "connected_at")
+        periods = (*(stored.periods if stored else ()), *own, (start, None))
+        connected = attrs.evolve(inbox, periods=periods)
         self.store.save_inbox(self.tenant, connected)
         return connected
 
+    def update_inbox(self, inbox: Inbox) -> Inbox:
+        """Change a connected inbox's settings (address, aliases, provider, members...);
+        its connected periods stay as stored.
+
+        Raises:
+            UnknownInboxError: the inbox was never connected.
+            ConfigurationError: ``inbox`` carries periods other than the stored ones
+                (change those with :meth:`connect_inbox` and :meth:`disconnect_inbox`).
+        """
+        stored = self._inbox(inbox.id)
+        if inbox.periods and inbox.periods != stored.periods:
+            raise ConfigurationError(
+                f"update_inbox changes settings only: inbox {inbox.id!r} is stored"
+                f" {describe_periods(stored.periods)}, the inbox given says"
+                f" {describe_periods(inbox.periods)}; use connect_inbox or disconnect_inbox"
+            )
+        updated = attrs.evolve(inbox, periods=stored.periods)
+        self.store.save_inbox(self.tenant, updated)
+        return updated
+
     def disconnect_inbox(self, inbox_id: str, disconnected_at: datetime | None = None) -> Inbox:
-        """Stop watching an inbox; mail received from then on is not counted."""
+        """Stop watching an inbox: its open period ends at ``disconnected_at`` (default
+        now), mail received from then on is not counted; earlier periods are kept. An
+        inbox not connected is returned unchanged.
+
+        Raises:
+            ConfigurationError: ``disconnected_at`` is before the open period began.
+        """
         inbox = self._inbox(inbox_id)
-        gone = attrs.evolve(inbox, disconnected_at=self._now(disconnected_at, "disconnected_at"))
+        when = self._now(disconnected_at, "disconnected_at")
+        if not inbox.periods or inbox.periods[-1][1] is not None:
+            return inbox
+        start = inbox.periods[-1][0]
+        if when < start:
+            raise ConfigurationError(
+                f"disconnected_at {when.isoformat()} is before inbox {inbox_id!r} was"
+                f" connected, at {start.isoformat()}"
+            )
+        gone = attrs.evolve(inbox, periods=(*inbox.periods[:-1], (start, when)))
         self.store.save_inbox(self.tenant, gone)
         return gone
 
@@ -155,22 +233,48 @@ class Tracker:
 
     # -- sends -------------------------------------------------------------------
     def record_send(
-        self, email: MarketingEmail, contact: Contact, sent_at: datetime | None = None
+        self,
+        email: MarketingEmail,
+        contact: Contact,
+        sent_at: datetime | None = None,
+        *,
+        key: str | None = None,
+        resend: bool = False,
     ) -> Send:
-        """Record one send; put ``send.headers`` on the outgoing mail."""
-        return self.record_sends(email, [contact], sent_at)[0]
+        """Record one send; put ``send.headers`` on the outgoing mail (see :meth:`record_sends`
+        for ``key`` and ``resend``)."""
+        keys = None if key is None else [key]
+        return self.record_sends(email, [contact], sent_at, keys=keys, resend=resend)[0]
 
     def record_sends(
-        self, email: MarketingEmail, contacts: Sequence[Contact], sent_at: datetime | None = None
+        self,
+        email: MarketingEmail,
+        contacts: Sequence[Contact],
+        sent_at: datetime | None = None,
+        *,
+        keys: Sequence[str] | None = None,
+        resend: bool = False,
     ) -> list[Send]:
-        """Record a send per contact in one batch; order follows ``contacts``."""
+        """Record a send per contact in one batch; order follows ``contacts``.
+
+        Idempotent: a send is recorded once per idempotency key and email, and recording
+        it again (a retry after a timeout) returns the first send, with its id and
+        Message-ID. The key is, per contact, ``keys[i]`` (your own send id), else
+        ``contact:<contact id>``: one send per contact and email. ``resend=True``
+        records new sends whatever was recorded before (a deliberate second send).
+
+        Raises:
+            ConfigurationError: ``keys`` not one str per contact, a key starting with
+                ``contact:`` (the default keys' form), or ``keys`` with ``resend``.
+        """
+        wanted = _send_keys(contacts, keys, resend)
         when = self._now(sent_at, "sent_at")
         inboxes = self.store.list_inboxes(self.tenant)
         self.store.save_email(self.tenant, email)
         self.store.save_contacts(self.tenant, contacts)
         millis = int(when.timestamp() * 1000)
         sends = []
-        for contact in contacts:
+        for contact, idempotency_key in zip(contacts, wanted, strict=True):
             resolution = resolve_reply_to(email, contact, inboxes, when)
             send_id = new_send_id(millis)
             sends.append(
@@ -185,12 +289,13 @@ class Tracker:
                     inbox_id=resolution.inbox_id,
                     tracked=resolution.tracked,
                     untracked_reason=resolution.reason,
+                    idempotency_key=idempotency_key,
                 )
             )
-        self.store.add_sends(self.tenant, sends)
+        kept = self.store.add_sends(self.tenant, sends)
         if self._lists is not None:
             self._lists.changed([c.id for c in contacts], ("contact", "sends"))
-        return sends
+        return kept
 
     def record_provider_message_id(self, send_id: str, message_id: str) -> Send:
         """Record the Message-ID the sending service really used; both ids then match."""
@@ -352,7 +457,14 @@ class Tracker:
         A change publishes a 'reply.reclassified' event with the old kind; a record that
         becomes a HUMAN reply for the first time also publishes 'reply.received' (never
         twice for one record: HUMAN -> AUTO_REPLY -> HUMAN announces nothing new).
+
+        Raises:
+            ConfigurationError: ``kind`` is not a MessageKind (``"bounce"`` is
+                ``MessageKind.BOUNCE``), or ``subtype`` does not belong to it; nothing
+                has changed then.
+            NotFoundError: no record has this key.
         """
+        kind, subtype = check_kind(kind, subtype)
         send = self.store.get_sends(self.tenant, [key[0]]).get(key[0])
         stored = (
             self.store.list_replies(self.tenant, email_id=send.email_id, contact_id=send.contact_id)

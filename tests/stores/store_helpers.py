@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,10 @@ def seed(url: str, count: int, tenant: str = TENANT, domain: str = "example.org"
         )
         contacts = [Contact(id=f"c{n}", emails=(f"c{n}@{domain}",)) for n in range(count)]
         sends = tracker.record_sends(email, contacts, sent_at=T0)
-        return [make_reply(s, message_id=f"<r{n}@example.org>") for n, s in enumerate(sends)]
+        dated = format_datetime(RECEIVED)  # for messages ingested without a time
+        return [
+            make_reply(s, message_id=f"<r{n}@example.org>", date=dated) for n, s in enumerate(sends)
+        ]
     finally:
         _close(store)
 

@@ -137,4 +137,4 @@ def test_a_missing_postgres_driver_names_the_extra_to_install(
 )
 def test_every_field_of_the_records_has_a_column(model: type, columns: str) -> None:
     stored = {c.strip() for c in columns.split(",")}
-    assert {f.name for f in attrs.fields(model)} - stored == set()
+    assert {f.alias for f in attrs.fields(model)} - stored == set()  # as __init__ names them

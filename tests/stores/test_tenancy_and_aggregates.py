@@ -9,6 +9,7 @@ import attrs
 from store_helpers import RECEIVED, T0, make_tracker, seed
 
 from replytrack import Contact, DeliveryStatus, MatchStrategy, MessageKind, Outcome, Reply, Send
+from replytrack._kinds import SUBTYPES_OF
 from replytrack.headers import normalise_msg_id
 from replytrack.protocols import Store
 from replytrack.reports import compute_contact_properties, compute_report
@@ -86,12 +87,9 @@ def _random_ops(store: Store, rng: random.Random, sends: dict[str, list[Send]]) 
                 if new:
                     keys[tenant].append(reply.key)
         else:
-            store.set_reply_kind(
-                tenant,
-                rng.choice(keys[tenant]),
-                rng.choice(list(MessageKind)),
-                rng.choice([None, "hard", "soft"]),
-            )
+            kind = rng.choice(list(MessageKind))
+            subtype = rng.choice([None, *sorted(SUBTYPES_OF[kind])])  # the kind's own
+            store.set_reply_kind(tenant, rng.choice(keys[tenant]), kind, subtype)
 
 
 def test_reports_and_contact_properties_equal_recomputation_after_random_operations(

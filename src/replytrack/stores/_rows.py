@@ -61,13 +61,13 @@ _MICRO = timedelta(microseconds=1)
 
 INBOX_COLUMNS = (
     "id, address, kind, owner_id, aliases, connected_at, disconnected_at,"
-    " provider, send_as, member_ids"
+    " provider, send_as, member_ids, periods"
 )
 EMAIL_COLUMNS = "id, subject, from_address, reply_to_mode, reply_to_address, name"
 CONTACT_COLUMNS = "id, emails, owner_id, properties"
 SEND_COLUMNS = (
     "id, email_id, contact_id, address, message_id, sent_at, reply_to, inbox_id, "
-    "tracked, untracked_reason, delivery, provider_message_id"
+    "tracked, untracked_reason, delivery, provider_message_id, idempotency_key"
 )
 REPLY_COLUMNS = (
     "send_id, inbound_id, email_id, contact_id, inbox_id, received_at, kind, subtype, "
@@ -85,7 +85,7 @@ CONTACT_TYPES = ("text",) * 5
 #: contacts as written: the columns above, then the values segments compare
 CONTACT_WRITE_COLUMNS = CONTACT_COLUMNS + ", seg_owner, seg_email, seg_domain, seg_props"
 CONTACT_WRITE_TYPES = (*CONTACT_TYPES, "text", "text", "text", "jsonb")
-SEND_TYPES = ("text",) * 6 + ("bigint", "text", "text", "boolean", "text", "text", "text")
+SEND_TYPES = ("text",) * 6 + ("bigint", "text", "text", "boolean") + ("text",) * 4
 MESSAGE_ID_TYPES = ("text",) * 3
 REPLY_TYPES = ("text",) * 6 + ("bigint", "text", "text", "text", "float8") + ("text",) * 4
 QUARANTINE_TYPES = ("text",) * 5 + ("bigint", "bigint", "text", "text", "bigint", "text", "bytea")
@@ -121,6 +121,7 @@ def inbox_row(tenant: str, inbox: Inbox) -> tuple[Any, ...]:
         inbox.provider,
         json.dumps(list(inbox.send_as)),
         json.dumps(list(inbox.member_ids)),
+        json.dumps([[micros(start), _opt_micros(end)] for start, end in inbox.periods]),
     )
 
 
@@ -131,8 +132,8 @@ def inbox_from_row(row: Row) -> Inbox:
         kind=row[2],
         owner_id=row[3],
         aliases=tuple(json.loads(row[4])),
-        connected_at=_opt_time(row[5]),
-        disconnected_at=_opt_time(row[6]),
+        # row[5] and row[6] (connected_at, disconnected_at) repeat the latest period
+        periods=[(from_micros(start), _opt_time(end)) for start, end in json.loads(row[10])],
         provider=row[7],
         send_as=tuple(json.loads(row[8])),
         member_ids=tuple(json.loads(row[9])),
@@ -173,7 +174,6 @@ def contact_row(tenant: str, contact: Contact) -> tuple[Any, ...]:
     )
 
 
-
 def contact_write_row(tenant: str, contact: Contact) -> tuple[Any, ...]:
     """:func:`contact_row` and the contact's values as segments compare them."""
     values = segment_values(contact)
@@ -205,6 +205,7 @@ def send_row(tenant: str, send: Send) -> tuple[Any, ...]:
         send.untracked_reason,
         send.delivery.value,
         send.provider_message_id,
+        send.idempotency_key,
     )
 
 
@@ -226,6 +227,7 @@ def send_from_row(row: Row) -> Send:
         untracked_reason=row[9],
         delivery=DeliveryStatus(row[10]),
         provider_message_id=row[11],
+        idempotency_key=row[12],
     )
 
 

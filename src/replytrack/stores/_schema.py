@@ -145,12 +145,32 @@ _LEASES = (
         expires_at BIGINT NOT NULL, PRIMARY KEY (tenant, name))""",
 )
 
+# Inboxes keep every connected period (JSON [[start, end or null], ...] in microseconds;
+# connected_at/disconnected_at stay, the latest period's). Sends carry an idempotency key,
+# unique per email: the caller's own send id, or "contact:<id>" by default, NULL for a
+# deliberate resend; a send recorded before this version gets the default key when it is
+# its contact's first send of the email (the others count as resends).
+_PERIODS_AND_SEND_KEYS = (
+    "ALTER TABLE inboxes ADD COLUMN periods TEXT NOT NULL DEFAULT '[]'",
+    """UPDATE inboxes SET periods = '[[' || CAST(connected_at AS TEXT) || ','
+        || COALESCE(CAST(disconnected_at AS TEXT), 'null') || ']]'
+        WHERE connected_at IS NOT NULL""",
+    "ALTER TABLE sends ADD COLUMN idempotency_key TEXT",
+    """UPDATE sends SET idempotency_key = 'contact:' || contact_id WHERE NOT EXISTS (
+        SELECT 1 FROM sends AS older WHERE older.tenant = sends.tenant
+        AND older.email_id = sends.email_id AND older.contact_id = sends.contact_id
+        AND (older.sent_at < sends.sent_at
+             OR (older.sent_at = sends.sent_at AND older.id < sends.id)))""",
+    "CREATE UNIQUE INDEX sends_by_key ON sends (tenant, email_id, idempotency_key)",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     _V1,
     _V2_QUARANTINE,
     _V3_ANNOUNCED_AND_CLAIMS,
     _SEGMENTS,
     _LEASES,
+    _PERIODS_AND_SEND_KEYS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

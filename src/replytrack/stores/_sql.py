@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 
 import attrs
 
+from replytrack._kinds import check_kind
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import (
@@ -150,28 +151,27 @@ class SQLStore(SegmentQueries, LeaseQueries, abc.ABC):
         return {c.id: c for c in contacts}
 
     # -- sends -------------------------------------------------------------------
-    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> list[Send]:
         unique: dict[str, Send] = {}
         for send in sends:
             known = unique.setdefault(send.id, send)
             if known is not send and not _same_send(known, send):
                 raise ConflictError(f"send {send.id!r} appears twice with other content")
         if not unique:
-            return
+            return []
         try:
-            self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=True))
+            kept = self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=True))
         except _NotAllNew:
-            self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=False))
+            kept = self._transact(lambda tx: self._insert_sends(tx, tenant, unique, fast=False))
+        return [kept[send.id] for send in sends]
 
-    def _insert_sends(self, tx: Tx, tenant: str, unique: dict[str, Send], *, fast: bool) -> None:
-        """Insert sends; the fast path assumes all are new and backs off when they are not."""
+    def _insert_sends(
+        self, tx: Tx, tenant: str, unique: dict[str, Send], *, fast: bool
+    ) -> dict[str, Send]:
+        """Insert sends; the stored send each given id stands for (itself when new, the
+        first send of its idempotency key otherwise). The fast path assumes all are new
+        and backs off when they are not."""
         new = list(unique.values())
-        if not fast:
-            existing = self._sends_by_id(tx, tenant, unique)
-            for send_id, stored in existing.items():
-                if not _same_send(stored, unique[send_id]):
-                    raise ConflictError(f"send {send_id!r} already exists with other content")
-            new = [s for s in new if s.id not in existing]
         if fast:  # plain inserts, cheaper than ON CONFLICT; the keys still decide
             try:
                 tx.bulk(_SENDS, r.SEND_TYPES, [r.send_row(tenant, s) for s in new], "")
@@ -180,14 +180,53 @@ class SQLStore(SegmentQueries, LeaseQueries, abc.ABC):
             except DuplicateKey:
                 raise _NotAllNew() from None
             send_counters(tx, tenant, new)
-            return
+            return unique
+        kept = self._sends_by_id(tx, tenant, unique)
+        for send_id, stored in kept.items():
+            if not _same_send(stored, unique[send_id]):
+                raise ConflictError(f"send {send_id!r} already exists with other content")
+        firsts = self._sends_by_key(tx, tenant, [s for s in new if s.id not in kept])
+        new = []
+        for send in unique.values():
+            if send.id in kept:
+                continue
+            key = _key(send)
+            if key is not None and key in firsts:  # recorded before: the first send stands
+                kept[send.id] = firsts[key]
+                continue
+            if key is not None:
+                firsts[key] = send
+            kept[send.id] = send
+            new.append(send)
         rows = [r.send_row(tenant, s) for s in new]
         if tx.bulk(_SENDS, r.SEND_TYPES, rows, _NEW_ONLY) != len(new):
-            raise RetryTransaction()
+            raise RetryTransaction()  # a concurrent writer stored one of these meanwhile
         rows = [r.message_id_row(tenant, s) for s in new]
         if tx.bulk(_MSG_IDS, r.MESSAGE_ID_TYPES, rows, _NEW_ONLY) != len(new):
             raise ConflictError("a Message-ID of these sends already belongs to another send")
         send_counters(tx, tenant, new)
+        return kept
+
+    def _sends_by_key(
+        self, tx: Tx, tenant: str, sends: Sequence[Send]
+    ) -> dict[tuple[str, str], Send]:
+        """The stored sends holding the idempotency keys of ``sends``, by (email, key)."""
+        wanted = {key for key in map(_key, sends) if key is not None}
+        if not wanted:
+            return {}
+        emails, email_param = tx.in_list(sorted({email for email, _ in wanted}))
+        keys, key_param = tx.in_list(sorted({key for _, key in wanted}))
+        sql = (
+            f"SELECT {r.SEND_COLUMNS} FROM sends WHERE tenant = ?"
+            f" AND email_id{emails} AND idempotency_key{keys}"
+        )
+        firsts: dict[tuple[str, str], Send] = {}
+        for row in tx.query(sql, (tenant, email_param, key_param)):
+            send = r.send_from_row(row)
+            key = _key(send)
+            if key is not None and key in wanted:
+                firsts[key] = send
+        return firsts
 
     def _sends_by_id(self, tx: Tx, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
         fragment, param = tx.in_list(send_ids)
@@ -313,6 +352,8 @@ class SQLStore(SegmentQueries, LeaseQueries, abc.ABC):
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
     ) -> Reply:
+        kind, subtype = check_kind(kind, subtype)  # before anything changes
+
         def work(tx: Tx) -> Reply:
             where = " WHERE tenant = ? AND send_id = ? AND inbound_id = ?"
             rows = tx.query(
@@ -469,6 +510,11 @@ def _claim(
     if not claims.keys() <= held.keys():  # a concurrent claim was rolled back meanwhile
         raise RetryTransaction()
     return {pair: held[pair] for pair in claims}
+
+
+def _key(send: Send) -> tuple[str, str] | None:
+    """The (email, idempotency key) a send is unique by, or None for a resend."""
+    return None if send.idempotency_key is None else (send.email_id, send.idempotency_key)
 
 
 def _same_send(stored: Send, given: Send) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import attrs
 
+from replytrack._kinds import check_kind
 from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import (
@@ -39,6 +40,8 @@ class _Tenant:
     contacts: dict[str, Contact] = attrs.field(factory=dict)
     sends: dict[str, Send] = attrs.field(factory=dict)
     by_message_id: dict[str, str] = attrs.field(factory=dict)
+    #: (email id, idempotency key) -> the first send recorded with that key
+    by_key: dict[tuple[str, str], str] = attrs.field(factory=dict)
     by_address: dict[str, list[str]] = attrs.field(factory=dict)
     replies: dict[tuple[str, str], Reply] = attrs.field(factory=dict)
     #: records announced to subscribers as a new human reply
@@ -156,16 +159,26 @@ class MemoryStore:
                 else:
                     saved[2].pop(contact_id, None)
 
-    def add_sends(self, tenant: str, sends: Sequence[Send]) -> None:
+    def add_sends(self, tenant: str, sends: Sequence[Send]) -> list[Send]:
         with self._lock:
             data = self._t(tenant)
             batch: dict[str, Send] = {}
             ids: dict[str, str] = {}
+            keys: dict[tuple[str, str], str] = {}
+            kept: list[Send] = []
             for send in sends:
                 existing = data.sends.get(send.id) or batch.get(send.id)
                 if existing is not None:
                     if attrs.evolve(existing, provider_message_id=send.provider_message_id) != send:
                         raise ConflictError(f"send {send.id!r} already exists with other content")
+                    kept.append(existing)
+                    continue
+                key = (
+                    None if send.idempotency_key is None else (send.email_id, send.idempotency_key)
+                )
+                first = None if key is None else data.by_key.get(key) or keys.get(key)
+                if first is not None:  # recorded before: the first send stands
+                    kept.append(data.sends.get(first) or batch[first])
                     continue
                 msg_id = normalise_msg_id(send.message_id)
                 owner = data.by_message_id.get(msg_id) or ids.get(msg_id)
@@ -175,10 +188,15 @@ class MemoryStore:
                     )
                 batch[send.id] = send
                 ids[msg_id] = send.id
+                if key is not None:
+                    keys[key] = send.id
+                kept.append(send)
             data.sends.update(batch)
             data.by_message_id.update(ids)
+            data.by_key.update(keys)
             for send in batch.values():
                 data.by_address.setdefault(send.address, []).append(send.id)
+            return kept
 
     def get_sends(self, tenant: str, send_ids: Collection[str]) -> dict[str, Send]:
         sends = self._t(tenant).sends
@@ -249,6 +267,7 @@ class MemoryStore:
     def set_reply_kind(
         self, tenant: str, key: tuple[str, str], kind: MessageKind, subtype: str | None
     ) -> Reply:
+        kind, subtype = check_kind(kind, subtype)  # before anything changes
         with self._lock:
             stored = self._t(tenant).replies
             if key not in stored:

@@ -40,6 +40,7 @@ from replytrack.protocols import SharedStore, Store
 from replytrack.reports import compute_contact_properties, compute_report
 from replytrack.testing._contract_attach import AttachContract
 from replytrack.testing._contract_lease import LeaseContract
+from replytrack.testing._contract_retries import RetryContract
 from replytrack.testing._contract_safety import SafetyContract
 from replytrack.testing.factories import make_send
 
@@ -67,13 +68,15 @@ def reply_to(send: Send, inbound_id: str, *, hours: float = 1.0, **changes: Any)
 
 
 @pytest.mark.replytrack_contract
-class StoreContract(SafetyContract, AttachContract, LeaseContract):
+class StoreContract(SafetyContract, AttachContract, RetryContract, LeaseContract):
     """Conformance tests for a Store; override the ``store`` fixture.
 
     The tests on the quarantine, text from mail, counts across batches and exact
     times come from :class:`~replytrack.testing._contract_safety.SafetyContract`.
     Those on fallback attachment and announcements come from
-    :class:`~replytrack.testing._contract_attach.AttachContract`; those on leases from
+    :class:`~replytrack.testing._contract_attach.AttachContract`; those on inbox periods,
+    idempotent sends, refused overrides and untracked bounces from
+    :class:`~replytrack.testing._contract_retries.RetryContract`; those on leases from
     :class:`~replytrack.testing._contract_lease.LeaseContract`.
     """
 

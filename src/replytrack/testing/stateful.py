@@ -19,7 +19,8 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from replytrack.errors import ConflictError
+from replytrack._kinds import SUBTYPES_OF
+from replytrack.errors import ConfigurationError, ConflictError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import (
     DeliveryStatus,
@@ -40,6 +41,12 @@ EMAILS = ("e1", "e2", "e3")
 CONTACTS = ("c1", "c2", "c3", "c4")
 KINDS = st.sampled_from(list(MessageKind))
 SUBTYPES = st.sampled_from([None, "hard", "soft", "out_of_office"])
+#: every (kind, subtype) an override may set
+OVERRIDES = st.sampled_from(
+    [(kind, subtype) for kind in MessageKind for subtype in (None, *sorted(SUBTYPES_OF[kind]))]
+)
+#: idempotency keys, few so that they repeat; None: a resend
+KEYS = st.sampled_from([None, "k1", "k2", "contact:c1"])
 
 
 def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMachine]:
@@ -65,6 +72,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             tracked=st.booleans(),
             bounced=st.booleans(),
             size=st.integers(1, 3),
+            key=KEYS,
         )
         def add_sends(
             self,
@@ -75,6 +83,7 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             tracked: bool,
             bounced: bool,
             size: int,
+            key: str | None,
         ) -> None:
             batch = []
             for _ in range(size):
@@ -93,11 +102,12 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
                         tracked=tracked,
                         untracked_reason=None if tracked else "reply-to-not-connected",
                         delivery=DeliveryStatus.BOUNCED if bounced else DeliveryStatus.SENT,
+                        idempotency_key=key,
                     )
                 )
-            self.model.add_sends(tenant, batch)
-            self.store.add_sends(tenant, batch)
-            self.sends.extend((tenant, s) for s in batch)
+            kept = self.model.add_sends(tenant, batch)
+            assert self.store.add_sends(tenant, batch) == kept
+            self.sends.extend((tenant, s) for s in batch if s in kept)
 
         @precondition(lambda self: self.sends)
         @rule(data=st.data())
@@ -161,11 +171,22 @@ def store_state_machine(factory: Callable[[], Store]) -> type[RuleBasedStateMach
             self.replies.extend((tenant, r) for r, new in zip(batch, expected, strict=True) if new)
 
         @precondition(lambda self: self.replies)
-        @rule(data=st.data(), kind=KINDS, subtype=SUBTYPES)
-        def reclassify(self, data: st.DataObject, kind: MessageKind, subtype: str | None) -> None:
+        @rule(data=st.data(), override=OVERRIDES)
+        def reclassify(self, data: st.DataObject, override: tuple[MessageKind, str | None]) -> None:
             tenant, reply = data.draw(st.sampled_from(self.replies))
-            expected = self.model.set_reply_kind(tenant, reply.key, kind, subtype)
-            assert self.store.set_reply_kind(tenant, reply.key, kind, subtype) == expected
+            expected = self.model.set_reply_kind(tenant, reply.key, *override)
+            assert self.store.set_reply_kind(tenant, reply.key, *override) == expected
+
+        @precondition(lambda self: self.replies)
+        @rule(data=st.data(), bad=st.sampled_from([("bounce", None), (MessageKind.HUMAN, "hard")]))
+        def refuse_a_bad_override(self, data: st.DataObject, bad: tuple[object, object]) -> None:
+            tenant, reply = data.draw(st.sampled_from(self.replies))
+            try:
+                self.store.set_reply_kind(tenant, reply.key, *bad)  # type: ignore[arg-type]
+            except ConfigurationError:
+                pass  # the invariants check that nothing changed
+            else:
+                raise AssertionError(f"set_reply_kind accepted {bad!r}")
 
         @precondition(lambda self: self.replies)
         @rule(data=st.data())
