@@ -49,6 +49,7 @@ mail_location = maildir:{root}/mail/%n
 mail_uid = nobody
 mail_gid = nogroup
 mail_max_userip_connections = 500
+mail_fsync = never
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users/%n

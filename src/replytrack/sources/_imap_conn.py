@@ -118,6 +118,7 @@ class Link:
             try:
                 client.login(s.username, s.password or "")
             except LoginError as exc:
+                _temporary(exc)
                 raise ImapCredentialsError(
                     f"{s.host} refused the password of {s.username!r}: {self._text(exc)}",
                     inbox=s.label,
@@ -127,6 +128,7 @@ class Link:
         try:
             client.oauth2_login(s.username, self._token)
         except LoginError as exc:
+            _temporary(exc)
             refused = self._text(exc)
         else:
             self._refresh = False
@@ -140,6 +142,7 @@ class Link:
         try:
             client.oauth2_login(s.username, self._token)
         except LoginError as exc:
+            _temporary(exc)
             raise ImapTokenError(
                 f"{s.host} refused the OAuth token of {s.username!r}, and a fresh one after it"
                 f" ({refused}; then {self._text(exc)})",
@@ -236,6 +239,15 @@ class Link:
             if before is not None and int(info.get(b"UIDVALIDITY", 0)) != before:
                 raise UidValidityChanged(self.folder)
         return client
+
+
+class TemporaryFailure(ConnectionError):
+    """The server could not check the credentials just now (RFC 5530 UNAVAILABLE): retried."""
+
+
+def _temporary(exc: LoginError) -> None:
+    if "[UNAVAILABLE]" in str(exc).upper():
+        raise TemporaryFailure("the server cannot check credentials now (UNAVAILABLE)") from None
 
 
 class UidValidityChanged(Exception):
