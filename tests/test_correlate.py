@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,12 @@ from replytrack import (
     MarketingEmail,
     MatchStrategy,
     MemoryStore,
+    MessageKind,
     Outcome,
     ReplyTo,
     Tracker,
 )
+from replytrack._autoreply_tables import AUTO_SUBJECTS
 from replytrack.testing import make_message, make_reply
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -301,3 +304,196 @@ def test_a_match_only_ever_goes_to_a_contact_who_was_sent_that_email(
     if forge and ids:
         assert match.strategy is not MatchStrategy.FALLBACK
         assert match.matched_id != ids[0].strip("<>")
+
+
+# -- the fallback for auto-replies, read receipts' MDN part, a contact's second address --------
+def test_an_auto_reply_without_threading_headers_is_tied_to_the_send_by_the_fallback() -> None:
+    tracker = make_tracker()
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    raw = make_message(subject="Automatische Antwort: AW: Spring sale", body="Bin im Urlaub.\n")
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.outcome is Outcome.AUTOMATIC
+    assert result.match is not None
+    assert (result.match.send.id, result.match.strategy) == (send.id, MatchStrategy.FALLBACK)
+    assert result.reply is not None
+    assert result.reply.kind is MessageKind.AUTO_REPLY
+    report = tracker.report("spring")
+    assert (report.replies, report.automatic.get("auto_reply")) == (0, 1)
+
+
+def test_an_auto_reply_by_subject_needs_the_sender_the_inbox_and_the_window() -> None:
+    tracker = make_tracker(fallback_window=timedelta(days=2))
+    tracker.record_send(SPRING, BOB, sent_at=at(1))
+    oof = "Automatic reply: Spring sale"
+    stranger = make_message(from_address="eve@example.net", subject=oof)
+    assert tracker.ingest("sales", stranger, received_at=at(2)).outcome is Outcome.NOT_A_REPLY
+    assert tracker.ingest("support", make_message(subject=oof), received_at=at(2)).match is None
+    late = tracker.ingest("sales", make_message(subject=oof), received_at=at(24 * 3))
+    assert late.outcome is Outcome.NOT_A_REPLY
+
+
+def test_an_auto_reply_form_alone_matches_nothing() -> None:
+    tracker = make_tracker()
+    odd = MarketingEmail(
+        id="odd",
+        subject="Out of Office",
+        from_address="sales@example.com",
+        reply_to=ReplyTo.inbox("sales@example.com"),
+    )
+    tracker.record_send(odd, BOB, sent_at=at(1))
+    result = tracker.ingest("sales", make_message(subject="Out of Office"), received_at=at(2))
+    assert result.outcome is Outcome.NOT_A_REPLY
+
+
+def test_a_read_receipt_is_tied_by_the_original_message_id_in_its_mdn_part() -> None:
+    tracker = make_tracker(fallback=False)
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    body = (
+        "--mdn\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n"
+        "--mdn\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Reporting-UA: mail.example.org; Webmail\r\n"
+        "Final-Recipient: rfc822; bob@example.org\r\n"
+        f"Original-Message-ID: {send.message_id}\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+        "--mdn--\r\n"
+    )
+    raw = make_message(
+        subject="Read: Spring sale",
+        body=body,
+        headers={
+            "Content-Type": 'multipart/report; report-type=disposition-notification; boundary="mdn"'
+        },
+    ).replace(b"Content-Type: text/plain; charset=utf-8\r\n\r\n--mdn", b"\r\n--mdn", 1)
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.outcome is Outcome.AUTOMATIC
+    assert result.verdict is not None
+    assert result.verdict.kind is MessageKind.RECEIPT
+    assert result.match is not None
+    assert result.match.send.id == send.id
+    assert result.match.strategy is MatchStrategy.TOKEN
+
+
+ANN_TWO = Contact(id="ann", emails=("ann@example.org", "ann.private@mail.example"))
+
+
+def test_a_reply_from_a_contacts_second_address_without_threading_is_found_through_the_resolver() -> (
+    None
+):
+    directory = Directory({"ann.private@mail.example": "ann"})
+    tracker = make_tracker(contact_resolver=directory)
+    send = tracker.record_send(SPRING, ANN_TWO, sent_at=at(1))
+    raw = make_message(from_address="Ann <ann.private@mail.example>", subject="Re: Spring sale")
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.outcome is Outcome.REPLY
+    assert result.match is not None
+    assert (result.match.send.id, result.match.strategy) == (send.id, MatchStrategy.FALLBACK)
+    assert result.reply is not None
+    assert result.reply.contact_id == "ann"
+
+
+def test_an_auto_reply_from_a_second_address_is_tied_the_same_way() -> None:
+    tracker = make_tracker(contact_resolver=Directory({"ann.private@mail.example": "ann"}))
+    send = tracker.record_send(SPRING, ANN_TWO, sent_at=at(1))
+    raw = make_message(
+        from_address="ann.private@mail.example", subject="Out of Office: Spring sale"
+    )
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.outcome is Outcome.AUTOMATIC
+    assert result.match is not None
+    assert result.match.send.id == send.id
+
+
+def test_the_resolver_never_moves_a_fallback_reply_to_another_contacts_send() -> None:
+    # bob and ann share a team address; the spring sale went to ann there. The resolver
+    # names bob for the sender: bob's addresses are searched, and ann's send is not his.
+    bob = Contact(id="bob", emails=("bob@example.org", "team@example.org"))
+    ann = Contact(id="ann", emails=("team@example.org",))
+    tracker = make_tracker(contact_resolver=Directory({"bob.home@mail.example": "bob"}))
+    tracker.record_send(WEBINAR, bob, sent_at=at(1))
+    tracker.record_send(SPRING, ann, sent_at=at(1))
+    raw = make_message(from_address="bob.home@mail.example", subject="Re: Spring sale")
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.outcome is Outcome.NOT_A_REPLY
+    assert result.match is None
+    answer = make_message(from_address="bob.home@mail.example", subject="Re: Join our webinar")
+    found = tracker.ingest("sales", answer, received_at=at(2))
+    assert found.reply is not None
+    assert found.reply.contact_id == "bob"
+
+
+def test_without_a_resolver_an_unknown_address_is_not_searched_further() -> None:
+    tracker = make_tracker()
+    tracker.record_send(SPRING, ANN_TWO, sent_at=at(1))
+    raw = make_message(from_address="ann.work@elsewhere.example", subject="Re: Spring sale")
+    assert tracker.ingest("sales", raw, received_at=at(2)).outcome is Outcome.NOT_A_REPLY
+
+
+AUTO_FORMS = [text for text, form, _, _ in AUTO_SUBJECTS if form in ("prefix", "prefix-only")]
+# (codec, label written in the encoded word): the charsets clients write subjects in
+CHARSETS = [
+    ("utf-8", "utf-8"), ("iso-8859-1", "iso-8859-1"), ("iso-8859-2", "iso-8859-2"),
+    ("windows-1250", "windows-1250"), ("windows-1251", "windows-1251"), ("koi8-r", "koi8-r"),
+    ("iso-8859-7", "iso-8859-7"), ("iso-8859-9", "iso-8859-9"), ("windows-1257", "windows-1257"),
+    ("iso-8859-8", "iso-8859-8-i"), ("windows-1256", "windows-1256"), ("cp874", "windows-874"),
+    ("iso-2022-jp", "iso-2022-jp"), ("gb2312", "gb2312"), ("big5", "big5"),
+    ("cp949", "ks_c_5601-1987"),
+]  # fmt: skip
+CAROL = Contact(id="carol", emails=("carol@example.org",))
+SENDERS = {
+    "the contact": "Bob <bob@example.org>",
+    "a stranger": "Eve <eve@example.net>",
+    "a contact never sent it": "carol@example.org",
+    "her other address, resolved": "carol.home@mail.example",
+    "a resolved address of no contact": "dan.home@mail.example",
+}
+
+
+def encoded(subject: str, codec: str, label: str) -> str:
+    try:
+        data = subject.encode(codec)
+    except UnicodeEncodeError:
+        data, label = subject.encode("utf-8"), "utf-8"
+    return f"=?{label}?B?{base64.b64encode(data).decode('ascii')}?="
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    form=st.sampled_from(AUTO_FORMS),
+    after=st.sampled_from(["", "RE: ", "AW: ", "Re[2]: ", "[EXTERNAL] "]),
+    bracketed=st.booleans(),
+    charset=st.sampled_from(CHARSETS),
+    who=st.sampled_from(sorted(SENDERS)),
+    auto_submitted=st.booleans(),
+)
+def test_whatever_the_auto_reply_form_the_fallback_ties_it_only_to_the_contact_mailed(
+    form: str,
+    after: str,
+    bracketed: bool,
+    charset: tuple[str, str],
+    who: str,
+    auto_submitted: bool,
+) -> None:
+    tracker = make_tracker(
+        contact_resolver=Directory(
+            {"carol.home@mail.example": "carol", "dan.home@mail.example": "dan"}
+        )
+    )
+    send = tracker.record_send(SPRING, BOB, sent_at=at(1))
+    tracker.record_send(WEBINAR, CAROL, sent_at=at(1))
+    subject = f"[{form}] {after}Spring sale" if bracketed else f"{form}: {after}Spring sale"
+    raw = make_message(
+        from_address=SENDERS[who],
+        subject=encoded(subject, *charset),
+        body="I am away until Monday.\n",
+        headers={"Auto-Submitted": "auto-replied"} if auto_submitted else None,
+    )
+    result = tracker.ingest("sales", raw, received_at=at(2))
+    assert result.verdict is not None
+    assert result.verdict.kind is MessageKind.AUTO_REPLY
+    if who == "the contact":
+        assert result.outcome is Outcome.AUTOMATIC
+        assert result.match is not None
+        assert (result.match.send.id, result.match.strategy) == (send.id, MatchStrategy.FALLBACK)
+    else:
+        assert result.match is None
+        assert result.outcome is Outcome.NOT_A_REPLY

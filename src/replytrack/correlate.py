@@ -13,22 +13,30 @@ Strategies, strongest first; a later one never beats an earlier one:
    id). For automatic mail that does not thread (bounces quote the original's
    headers in their body), the returned original's own Message-ID is read: never
    its In-Reply-To or References, which name earlier messages of the thread.
-3. ``FALLBACK`` (0.6, on by default): for a human message with no header match,
-   the sender is an address of a contact who got a send whose Reply-To is this
-   inbox within the window, and the normalised subject (or Outlook's
-   Thread-Topic) equals the email's subject. Ties go to the most recent send.
-   A message carrying a token that fails verification (forged, altered, another
-   tenant's) never falls back.
+   A read receipt's ``Original-Message-ID`` (RFC 8098, in its disposition part)
+   is read the same way.
+3. ``FALLBACK`` (0.6, on by default): for a human message or an auto-reply with no
+   header match, the sender is an address of a contact who got a send whose
+   Reply-To is this inbox within the window, and the normalised subject (or
+   Outlook's Thread-Topic) equals the email's subject; an auto-reply's subject is
+   read without its auto-reply form ("Automatic reply:", "Réponse automatique :",
+   "自動応答:", ...). When no send to the sender's address matches, the contact the
+   ``ContactResolver`` names for the address is searched instead: the sends to any
+   of that contact's stored addresses, and only that contact's.
+   Ties go to the most recent send. A message carrying a token that fails
+   verification (forged, altered, another tenant's) never falls back.
 
 Lookups are made for a whole batch at once: one ``get_sends``, one
-``find_sends_by_message_id`` and, for the fallback, one ``find_sends_to``.
+``find_sends_by_message_id`` and, for the fallback, one ``find_sends_to`` (and one
+``get_contacts`` and a second ``find_sends_to`` when the resolver names contacts).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import attrs
 
@@ -38,7 +46,7 @@ from replytrack.headers import TokenSigner, looks_like_token, parse_msg_ids, thr
 from replytrack.message import RawMessage
 from replytrack.models import Inbox, MatchStrategy, MessageKind, Send
 from replytrack.protocols import Store
-from replytrack.subjects import normalise_subject
+from replytrack.subjects import normalise_subject, strip_auto_reply
 
 __all__ = ["CONFIDENCE", "Correlator", "Match", "Pending"]
 
@@ -49,10 +57,20 @@ CONFIDENCE = {
     MatchStrategy.MANUAL: 1.0,
 }
 _RETURNED_HEADER_SCAN = 64 * 1024  # bytes of a bounce body searched for the original's headers
-_RETURNED_HEADERS = frozenset((b"message-id", b"in-reply-to", b"references"))
+_RETURNED_HEADERS = frozenset(
+    (b"message-id", b"in-reply-to", b"references", b"original-message-id")
+)
 _FIELD_START = re.compile(rb"([!-9;-~]+):")  # a header field's name at the start of a line
 # Notices about one message (a delivery failure or delay, a read receipt).
 _NOTICES = frozenset((MessageKind.BOUNCE, MessageKind.RECEIPT))
+# What the subject fallback serves: people, and the auto-replies they set up.
+_FALLBACK_KINDS = frozenset((MessageKind.HUMAN, MessageKind.AUTO_REPLY))
+
+
+class _Resolver(Protocol):
+    """replytrack.pipeline.ContactResolver, as the fallback uses it."""
+
+    def resolve(self, address: str) -> str | None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +117,9 @@ class Correlator:
     signer: TokenSigner
     fallback: bool = True
     fallback_window: timedelta = timedelta(days=30)
+    #: the integrator's ContactResolver: the fallback searches the sends of the contact
+    #: it names for an address no send went to
+    resolver: _Resolver | None = None
 
     def correlate_many(self, batch: Sequence[Pending]) -> list[Match | None]:
         """A Match (or None) per message, with a few store lookups for the whole batch."""
@@ -119,7 +140,7 @@ class Correlator:
                 for n, p in enumerate(batch)
                 if matches[n] is None
                 and n not in forged
-                and p.verdict.kind is MessageKind.HUMAN
+                and p.verdict.kind in _FALLBACK_KINDS
                 and p.msg.from_address
             ]
             if waiting:
@@ -158,43 +179,96 @@ class Correlator:
     def _by_subject(self, batch: Sequence[Pending]) -> list[Match | None]:
         tenant = self.signer.tenant
         since = min(p.received_at for p in batch) - self.fallback_window
-        addresses = {p.msg.from_address for p in batch}
-        sends = self.store.find_sends_to(tenant, addresses, since)  # newest first
+        senders = {p.msg.from_address for p in batch}
+        subjects: dict[str, str | None] = {}  # normalised subject per email id
+        by_address = self._sends_to(senders, since, subjects)
+        results = [
+            _fallback_match(
+                p, by_address.get(p.msg.from_address, ()), subjects, self.fallback_window
+            )
+            for p in batch
+        ]
+        if self.resolver is None:
+            return results
+        # No send to the sender's address matched: the contact the resolver names for
+        # the address, if any, through the sends to the addresses stored for it.
+        unmatched = zip(batch, results, strict=True)
+        unknown = {p.msg.from_address for p, found in unmatched if found is None}
+        owners = {a: c for a in unknown if (c := self.resolver.resolve(a)) is not None}
+        if not owners:
+            return results
+        contacts = self.store.get_contacts(tenant, set(owners.values()))
+        stored = {e for c in contacts.values() for e in c.emails}
+        theirs = self._sends_to(stored, since, subjects)
+        for n, pending in enumerate(batch):
+            contact = contacts.get(owners.get(pending.msg.from_address, ""))
+            if results[n] is None and contact is not None:
+                sends = _newest_first(
+                    s
+                    for address in contact.emails
+                    for s in theirs.get(address, ())
+                    if s.contact_id == contact.id
+                )
+                results[n] = _fallback_match(pending, sends, subjects, self.fallback_window)
+        return results
+
+    def _sends_to(
+        self, addresses: set[str], since: datetime, subjects: dict[str, str | None]
+    ) -> dict[str, list[Send]]:
+        """The sends to each address since ``since``, newest first; the normalised
+        subjects of their emails are added to ``subjects``."""
+        sends = self.store.find_sends_to(self.signer.tenant, addresses, since) if addresses else []
         by_address: dict[str, list[Send]] = {}
         for send in sends:
             by_address.setdefault(send.address, []).append(send)
-        subjects: dict[str, str | None] = {}
-        for email_id in {s.email_id for s in sends}:
-            email = self.store.get_email(tenant, email_id)
+        for email_id in {s.email_id for s in sends} - subjects.keys():
+            email = self.store.get_email(self.signer.tenant, email_id)
             subjects[email_id] = normalise_subject(email.subject) if email else None
-        results: list[Match | None] = []
-        for pending in batch:
-            wanted = {normalise_subject(pending.msg.subject)}
-            topic = pending.msg.text("thread-topic")
-            if topic:
-                wanted.add(normalise_subject(topic))
-            start = pending.received_at - self.fallback_window
-            hits = [
-                s
-                for s in by_address.get(pending.msg.from_address, ())  # newest first
-                if s.tracked
-                and s.inbox_id == pending.inbox.id
-                and start <= s.sent_at <= pending.received_at
-                and subjects.get(s.email_id) in wanted
-            ]
-            if not hits:
-                results.append(None)
-                continue
-            best = hits[0]
-            results.append(
-                Match(
-                    send=best,
-                    strategy=MatchStrategy.FALLBACK,
-                    matched_id=None,
-                    candidates=tuple(s.id for s in hits[1:]),
-                )
-            )
-        return results
+        return by_address
+
+
+def _fallback_match(
+    pending: Pending,
+    sends: Iterable[Send],
+    subjects: dict[str, str | None],
+    window: timedelta,
+) -> Match | None:
+    """The newest of ``sends`` (newest first) that ``pending`` may answer by subject."""
+    wanted = _fallback_subjects(pending)
+    start = pending.received_at - window
+    hits = [
+        s
+        for s in sends
+        if s.tracked
+        and s.inbox_id == pending.inbox.id
+        and start <= s.sent_at <= pending.received_at
+        and subjects.get(s.email_id) in wanted
+    ]
+    if not hits:
+        return None
+    return Match(
+        send=hits[0],
+        strategy=MatchStrategy.FALLBACK,
+        matched_id=None,
+        candidates=tuple(s.id for s in hits[1:]),
+    )
+
+
+def _fallback_subjects(pending: Pending) -> set[str]:
+    """The normalised subjects a message may answer: its own (an auto-reply's without its
+    auto-reply form) and Outlook's Thread-Topic; never an empty one."""
+    auto = pending.verdict.kind is MessageKind.AUTO_REPLY
+    normalise = strip_auto_reply if auto else normalise_subject
+    wanted = {normalise(pending.msg.subject)}
+    topic = pending.msg.text("thread-topic")
+    if topic:
+        wanted.add(normalise_subject(topic))
+    wanted.discard("")
+    return wanted
+
+
+def _newest_first(sends: Iterable[Send]) -> list[Send]:
+    return sorted(sends, key=lambda s: (s.sent_at, s.id), reverse=True)
 
 
 def _threading_ids(pending: Pending) -> list[str]:
@@ -215,7 +289,8 @@ def _threading_ids(pending: Pending) -> list[str]:
 
 
 def _returned_ids(msg: RawMessage) -> list[str]:
-    """The ids of the original message a bounce or auto-reply returns in its body.
+    """The ids of the original message a bounce, receipt or auto-reply returns in its body:
+    a read receipt's ``Original-Message-ID`` (RFC 8098 section 3.2.5) first.
 
     Only the original's own Message-ID: its In-Reply-To and References name earlier
     messages of the thread, so a bounce of the rep's later reply-all would count
@@ -224,7 +299,8 @@ def _returned_ids(msg: RawMessage) -> list[str]:
     is ours even when the sending service rewrote the Message-ID.
     """
     fields = _returned_fields(msg.body_head(min(_RETURNED_HEADER_SCAN, msg.limits.body_bytes)))
-    ids = parse_msg_ids(fields.get(b"message-id", []), msg.limits)
+    own = fields.get(b"original-message-id", []) + fields.get(b"message-id", [])
+    ids = parse_msg_ids(own, msg.limits)
     references = parse_msg_ids(fields.get(b"references", []), msg.limits)
     if not fields.get(b"in-reply-to") and len(references) == 1 and references[0] not in ids:
         ids.append(references[0])

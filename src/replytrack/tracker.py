@@ -138,7 +138,7 @@ class Tracker:
         self._clock: Clock = clock or _utcnow
         self._events = EventBus()
         cleaned = gate(store)  # text from mail reaches any store cleaned
-        correlator = Correlator(cleaned, self._signer, fallback, fallback_window)
+        correlator = Correlator(cleaned, self._signer, fallback, fallback_window, contact_resolver)
         self._pipeline = Pipeline(
             cleaned, tenant, correlator, self._events, self._now, contact_resolver
         )
