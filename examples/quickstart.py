@@ -6,6 +6,8 @@ STORE_URL defaults to a SQLite file in a temporary folder (the embedded default)
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -22,9 +24,10 @@ CONNECTED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 def main(url: str | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(url or f"sqlite:///{folder}/replytrack.sqlite3")
-        tracker = Tracker(
-            store, secret=b"example-secret-change-me-32-bytes!!", domain="northwind.example"
-        )
+        # The signing secret: the same on every run, from a secret manager or the environment
+        # (REPLYTRACK_SECRET, as the command line reads it); a throwaway one for this example.
+        secret = os.environ.get("REPLYTRACK_SECRET", "").encode() or secrets.token_bytes(32)
+        tracker = Tracker(store, secret=secret, domain="northwind.example")
         tracker.connect_inbox(Inbox(id="sales", address="sales@northwind.example"), CONNECTED)
         tracker.connect_inbox(
             Inbox(id="alice", address="alice@northwind.example", kind="personal", owner_id="alice"),

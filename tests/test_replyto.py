@@ -237,8 +237,9 @@ def test_an_invalid_reply_to_says_where_the_problem_is() -> None:
     assert "a second '@' at position 6" in problem.message
 
 
-def test_an_empty_reply_to_is_an_invalid_address() -> None:
-    assert only_problem("").code is ProblemCode.INVALID_ADDRESS
+def test_an_empty_reply_to_is_refused_when_it_is_built() -> None:
+    with pytest.raises(ConfigurationError, match="takes the address of a connected inbox"):
+        ReplyTo.inbox("")
 
 
 def test_an_invalid_from_address_is_reported_once_even_when_it_is_the_reply_to() -> None:

@@ -9,6 +9,7 @@ from replytrack.errors import (
     ConfigurationError,
     ConflictError,
     HeaderError,
+    InvalidAddressError,
     MalformedMessageError,
     MissingDriverError,
     NotFoundError,
@@ -33,7 +34,6 @@ from replytrack.models import (
     ReplyTo,
     ReplyToMode,
     Send,
-    User,
 )
 from replytrack.pipeline import ContactResolver, IngestResult, Outcome, SyncSummary
 from replytrack.protocols import InboxSource, SharedStore, SourceMessage, Store
@@ -72,6 +72,7 @@ __all__ = [
     "Inbox",
     "InboxSource",
     "IngestResult",
+    "InvalidAddressError",
     "MaildirSource",
     "MalformedMessageError",
     "MarketingEmail",
@@ -110,7 +111,6 @@ __all__ = [
     "TimelineEntry",
     "Tracker",
     "UnknownInboxError",
-    "User",
     "ValidationReport",
     "Verdict",
     "__version__",

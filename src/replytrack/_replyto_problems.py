@@ -84,6 +84,20 @@ def invalid(field: str, invalid: InvalidAddress) -> Problem:
     )
 
 
+def inbox_id_given(given: str, inbox: Inbox) -> Problem:
+    return Problem(
+        code=ProblemCode.INVALID_ADDRESS,
+        severity="error",
+        message=(
+            f"Reply-To {given!r} is not an address but the id of the inbox {inbox.id!r},"
+            f" whose address is {inbox.address}."
+        ),
+        address=given,
+        fix=f"Set Reply-To to the inbox's address: ReplyTo.inbox({inbox.address!r}).",
+        use_instead=inbox.address,
+    )
+
+
 def no_connected_inbox(address: str | None, field: str) -> Problem:
     inbox = f"{address} or another inbox" if address else "an inbox"
     return Problem(

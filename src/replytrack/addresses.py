@@ -3,6 +3,9 @@
 :func:`parse_address` turns one address, with or without a display name, into
 an :class:`Address`, or an :class:`InvalidAddress` that says what is wrong and
 where. Parses are cached, so calling it once per recipient stays cheap.
+:func:`bare_address` is the address as a record keeps it (a contact's, an
+inbox's): as written, without the display name, lower-cased; plainly simple
+addresses take a fast path that a test proves equal to the parser.
 
 :func:`mailbox_key` is the spelling a provider delivers to; two addresses are
 :func:`equivalent` when their keys are equal:
@@ -27,16 +30,20 @@ import string
 from typing import Literal
 
 import attrs
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+
+from replytrack.errors import ConfigurationError, InvalidAddressError
 
 __all__ = [
     "Address",
     "InvalidAddress",
     "Provider",
+    "bare_address",
     "equivalent",
     "mailbox_key",
     "parse_address",
     "provider_of",
+    "require_address",
 ]
 
 Provider = Literal["gmail", "outlook"]
@@ -46,6 +53,17 @@ _OUTLOOK_DOMAIN = re.compile(
     r"(outlook|hotmail|live|msn|windowslive)\.(com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})"
 )
 _ATEXT = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~")
+# The plainly simple address (lower-case ASCII dot-atom, letters-only top-level domain),
+# which the parser accepts as it is whenever the checks in _simple() hold too.
+_SIMPLE = re.compile(
+    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+# A reserved name as the whole domain or as its end ("@localhost", ".localhost").
+_RESERVED_ENDINGS = tuple(
+    f"{sep}{d}" for d in SPECIAL_USE_DOMAIN_NAMES if d != "test" for sep in "@."
+)
+_MAX_ADDRESS = 254
+_MAX_LOCAL = 64
 
 
 @attrs.frozen
@@ -117,6 +135,60 @@ def parse_address(value: str) -> Address | InvalidAddress:
         text=f"{quoted}@{checked.domain}",
         display_name=checked.display_name or "",
     )
+
+
+def bare_address(value: str) -> str | InvalidAddress:
+    """``value``'s address as written, without display name or angle brackets, lower-cased
+    (``"Bob <Bob@Example.org>"`` is ``bob@example.org``); or why it is not an address.
+
+    Surrounding white space is ignored. A plainly simple address is checked without the
+    parser; anything else goes through :func:`parse_address`.
+    """
+    text = value.strip()
+    simple = _simple(text)
+    if simple is not None:
+        return simple
+    parsed = parse_address(text)
+    if isinstance(parsed, InvalidAddress):
+        return parsed
+    if text.endswith(">"):
+        opening = _unquoted(text, "<")
+        if opening is not None:
+            text = text[opening + 1 : -1].strip()
+    return text.lower()
+
+
+def require_address(value: object, what: str) -> str:
+    """:func:`bare_address` of ``value``, or an error that starts with ``what`` (the record
+    and field) and shows where the address goes wrong."""
+    if not isinstance(value, str):
+        raise ConfigurationError(
+            f"{what}: expected an address as a str, like 'bob@example.org', got {value!r}"
+        )
+    found = bare_address(value)
+    if isinstance(found, InvalidAddress):
+        raise InvalidAddressError(
+            f"{what}: {found.describe()}",
+            value=found.value,
+            reason=found.reason,
+            position=found.position,
+        )
+    return found
+
+
+def _simple(text: str) -> str | None:
+    """``text`` lower-cased when it is a plainly simple address, else None (ask the parser)."""
+    if len(text) > _MAX_ADDRESS or not text.isascii():
+        return None
+    low = text.lower()
+    if _SIMPLE.fullmatch(low) is None:
+        return None
+    at = low.index("@")
+    # Longer local parts, R-LDH and Punycode labels ("ab--", "xn--") and reserved
+    # domains are the parser's to judge (or refuse).
+    if at > _MAX_LOCAL or low.find("--", at) >= 0 or low.endswith(_RESERVED_ENDINGS):
+        return None
+    return low
 
 
 def provider_of(domain: str) -> Provider | None:

@@ -6,6 +6,7 @@ working for callers who do not know replytrack::
 
     ReplytrackError
     ├── ConfigurationError (ValueError)       wrong settings: secret, domain, naive datetime
+    │   └── InvalidAddressError               an address that does not parse: why and where
     ├── MalformedMessageError (ValueError)    unreadable mail; ingest reports it as MALFORMED
     ├── HeaderError (ValueError)              a header value that cannot be parsed
     ├── SegmentSyntaxError (ValueError)       a segment that is not valid: where and why
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "HeaderError",
+    "InvalidAddressError",
     "MalformedMessageError",
     "MissingDriverError",
     "NotFoundError",
@@ -44,6 +46,22 @@ class ReplytrackError(Exception):
 
 class ConfigurationError(ReplytrackError, ValueError):
     """A setting or argument is wrong; the message names it and what is expected."""
+
+
+class InvalidAddressError(ConfigurationError):
+    """An email address given to replytrack (a contact's, an inbox's) does not parse.
+
+    ``value`` is the address as given, ``reason`` what is wrong, ``position`` the
+    0-based index in ``value`` where it is (None when the parser cannot tell).
+    """
+
+    def __init__(
+        self, message: str, *, value: str = "", reason: str = "", position: int | None = None
+    ) -> None:
+        self.value = value
+        self.reason = reason
+        self.position = position
+        super().__init__(message)
 
 
 class MalformedMessageError(ReplytrackError, ValueError):

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import attrs
 
+from replytrack.addresses import require_address
 from replytrack.errors import ConfigurationError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import Contact, MarketingEmail, ReplyTo, as_utc
@@ -131,6 +132,7 @@ def _row(number: int, record: dict[str, Any]) -> SendRow:
             f"line {number}: sent_at {values['sent_at']!r} is not ISO 8601 with an offset "
             f"(like 2026-03-03T09:00:00+00:00): {exc}"
         ) from None
+    address = require_address(values["address"], f"line {number}: address")
     optional = {name: values.get(name) or None for name in COLUMNS[4:]}
     if "reply_to" in values and not values["reply_to"]:
         optional["reply_to"] = ""  # present and empty: the From address
@@ -138,7 +140,7 @@ def _row(number: int, record: dict[str, Any]) -> SendRow:
         line=number,
         email_id=values["email_id"],
         contact_id=values["contact_id"],
-        address=values["address"],
+        address=address,
         sent_at=sent_at,
         **optional,
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 
 from replytrack import _periods
 from replytrack._periods import Period
+from replytrack.addresses import InvalidAddress, bare_address, require_address
 from replytrack.errors import ConfigurationError
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "ReplyTo",
     "ReplyToMode",
     "Send",
-    "User",
     "as_utc",
     "require_aware",
 ]
@@ -35,9 +35,24 @@ InboxKind = Literal["personal", "team"]
 
 
 def require_aware(value: datetime | None, name: str) -> None:
-    """Raise ConfigurationError for a naive datetime: times are compared across zones."""
+    """Raise ConfigurationError for a naive datetime (times are compared across zones), and
+    for anything else than a datetime: a date, or an ISO string, says what to pass instead."""
+    if value is not None and not isinstance(value, datetime):
+        raise ConfigurationError(f"{name} must be a timezone-aware datetime, {_instead(value)}")
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ConfigurationError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+def _instead(value: object) -> str:
+    """What was given instead of a datetime, and how to make one of it."""
+    if isinstance(value, date):
+        return (
+            f"got the date {value.isoformat()}: give a time and zone too, like"
+            f" datetime({value.year}, {value.month}, {value.day}, tzinfo=UTC)"
+        )
+    if isinstance(value, str):
+        return f"got the str {value!r}: parse it first, datetime.fromisoformat(text)"
+    return f"got {type(value).__name__} {value!r}"
 
 
 def as_utc(value: datetime, name: str) -> datetime:
@@ -72,18 +87,36 @@ def _quarantined_at(value: datetime) -> datetime:
     return as_utc(value, "quarantined_at")
 
 
-def _lower(value: str) -> str:
-    return str(value).strip().lower()
-
-
 def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _lower_tuple(values: str | Iterable[str]) -> tuple[str, ...]:
-    """Addresses, stripped and lower-cased; a lone string is one address, not its letters."""
-    items = (values,) if isinstance(values, str) else values
-    return tuple(str(v).strip().lower() for v in items)
+def _address_tuple(values: str | Iterable[str]) -> tuple[str, ...]:
+    """A lone string is one address, not its letters; the addresses are checked after."""
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+def _bare_tuple(
+    values: tuple[str, ...], record: str, record_id: str, field: str
+) -> tuple[str, ...]:
+    """The bare addresses of a record's field (see replytrack.addresses.bare_address); an
+    InvalidAddressError naming the record, its id and the field otherwise."""
+    try:
+        found = tuple(map(bare_address, values))
+    except (AttributeError, TypeError):  # an item that is not a str: said below
+        found = ()
+    if len(found) == len(values) and InvalidAddress not in map(type, found):
+        return cast("tuple[str, ...]", found)
+    # the message is built only here, for a bad address (require_address raises for it)
+    where = f"{record} {record_id!r}, {field}"
+    return tuple(require_address(v, f"{where}[{n}]") for n, v in enumerate(values))
+
+
+def _bare(value: str, record: str, record_id: str, field: str) -> str:
+    found = bare_address(value) if isinstance(value, str) else None
+    if isinstance(found, str):
+        return found
+    return require_address(value, f"{record} {record_id!r}, {field}")  # raises, saying why
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -138,10 +171,12 @@ class Inbox:
     """A mailbox replytrack watches: a person's or a team's."""
 
     id: str
-    address: str = attrs.field(converter=_lower)
+    #: the address as written, without display name, lower-cased; refused when it does
+    #: not parse (InvalidAddressError), as are aliases and send_as
+    address: str
     kind: InboxKind = "team"
     owner_id: str | None = None
-    aliases: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
+    aliases: tuple[str, ...] = attrs.field(default=(), converter=_address_tuple)
     #: every period the inbox was connected, oldest first: (start, end), end None while it
     #: is connected; kept as their union (see replytrack._periods)
     periods: tuple[Period, ...] = attrs.field(default=(), converter=_periods.normalise)
@@ -157,7 +192,7 @@ class Inbox:
     #: gmail.com, outlook.com, hotmail.com and the like are recognised without it
     provider: Literal["gmail", "outlook"] | None = None
     #: addresses the provider lets this inbox send as ("send mail as", "send as")
-    send_as: tuple[str, ...] = attrs.field(default=(), converter=_lower_tuple)
+    send_as: tuple[str, ...] = attrs.field(default=(), converter=_address_tuple)
     #: the users who share a team inbox
     member_ids: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
@@ -170,6 +205,10 @@ class Inbox:
             )
         if self.kind == "personal" and not self.owner_id:
             raise ConfigurationError(f"Inbox {self.id!r}: a personal inbox needs an owner_id")
+        set_field = object.__setattr__  # frozen: the parsed addresses replace the given ones
+        set_field(self, "address", _bare(self.address, "Inbox", self.id, "address"))
+        set_field(self, "aliases", _bare_tuple(self.aliases, "Inbox", self.id, "aliases"))
+        set_field(self, "send_as", _bare_tuple(self.send_as, "Inbox", self.id, "send_as"))
         self._settle_periods()
 
     def _settle_periods(self) -> None:
@@ -195,20 +234,16 @@ class Inbox:
 
 
 @attrs.frozen(kw_only=True)
-class User:
-    """A CRM user, who may own contacts and personal inboxes."""
-
-    id: str
-    email: str | None = None
-    name: str = ""
-
-
-@attrs.frozen(kw_only=True)
 class Contact:
-    """A CRM contact: one or more addresses, an optional owner, free-form properties."""
+    """A CRM contact: one or more addresses, an optional owner, free-form properties.
+
+    Each address is kept as written, without display name, lower-cased
+    (``"Bob <Bob@Example.org>"`` is ``bob@example.org``); one that does not parse is
+    refused with an InvalidAddressError that says where.
+    """
 
     id: str
-    emails: tuple[str, ...] = attrs.field(converter=_lower_tuple)
+    emails: tuple[str, ...] = attrs.field(converter=_address_tuple)
     owner_id: str | None = None
     properties: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_mapping, eq=False, hash=False
@@ -217,6 +252,7 @@ class Contact:
     def __attrs_post_init__(self) -> None:
         if not self.emails:
             raise ConfigurationError(f"Contact {self.id!r} has no email address")
+        object.__setattr__(self, "emails", _bare_tuple(self.emails, "Contact", self.id, "emails"))
 
 
 @attrs.frozen
@@ -228,7 +264,18 @@ class ReplyTo:
 
     @classmethod
     def inbox(cls, address: str) -> ReplyTo:
-        """Reply-To is this address, which must be a connected inbox."""
+        """Reply-To is this address, which must be a connected inbox's own address.
+
+        Raises:
+            ConfigurationError: ``address`` is not a non-empty str. An inbox's id given
+                instead of its address is reported by validation, with the address, and
+                refused by ``record_sends``.
+        """
+        if not isinstance(address, str) or not address.strip():
+            raise ConfigurationError(
+                "ReplyTo.inbox() takes the address of a connected inbox, like"
+                f" ReplyTo.inbox('sales@example.com'); got {address!r}"
+            )
         return cls(ReplyToMode.INBOX, address.strip())
 
     @classmethod

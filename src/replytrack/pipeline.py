@@ -28,6 +28,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+from replytrack._mailboxes import Recipients, same_mailbox
 from replytrack._periods import describe as describe_periods
 from replytrack._received import ReceivedFrom, message_time
 from replytrack._text import storable_id, storable_reply
@@ -180,7 +181,7 @@ class Pipeline:
         ]
         now = self.clock(None, "clock()") if any(at is None for _, (_, at) in items) else None
         guard = _Guard()
-        recipients = _by_recipient(self.store.list_inboxes(self.tenant)) if given is None else {}
+        recipients = Recipients(self.store.list_inboxes(self.tenant) if given is None else ())
         results: dict[int, IngestResult] = {}
         pending: list[tuple[int, Pending]] = []
         for index, scanned in guard.each(partial(_scan, given, recipients, now), items):
@@ -331,6 +332,9 @@ class Pipeline:
         contact = contacts.get(send.contact_id)
         if sender == send.address or (contact is not None and sender in contact.emails):
             return None
+        known = (send.address, *(contact.emails if contact is not None else ()))
+        if sender and same_mailbox(sender, known):  # Gmail dots, +tags...: the same mailbox
+            return None
         if (
             sender
             and self.resolver is not None
@@ -423,7 +427,7 @@ def _quarantine_record(
 
 def _scan(
     given: Inbox | None,
-    recipients: dict[str, Inbox],
+    recipients: Recipients,
     now: datetime | None,
     item: tuple[bytes, datetime | None],
 ) -> Pending | IngestResult:
@@ -495,22 +499,13 @@ def _stored(
     )
 
 
-def _by_recipient(inboxes: Sequence[Inbox]) -> dict[str, Inbox]:
-    """Connected inboxes by address and alias, for reading a message's recipients."""
-    found: dict[str, Inbox] = {}
-    for inbox in inboxes:
-        found.setdefault(inbox.address, inbox)
-        for alias in inbox.aliases:
-            found.setdefault(alias, inbox)
-    return found
-
-
-def _receiving_inbox(msg: RawMessage, by_address: dict[str, Inbox]) -> Inbox | None:
-    """The inbox a message was delivered to, read from its recipient headers."""
+def _receiving_inbox(msg: RawMessage, recipients: Recipients) -> Inbox | None:
+    """The inbox a message was delivered to, read from its recipient headers in order
+    (an address spelled as the inbox's provider delivers it counts too)."""
     for name in _RECIPIENT_HEADERS:
         for value in msg.get_all(name):
             for part in value.split(","):
-                found = by_address.get(normalise_address(part))
+                found = recipients.find(normalise_address(part))
                 if found is not None:
                     return found
     return None

@@ -39,6 +39,7 @@ __all__ = [
     "SendPlan",
     "Severity",
     "ValidationReport",
+    "inbox_named_by_id",
     "plan_sends",
     "resolve_reply_to",
     "validate",
@@ -188,9 +189,22 @@ def _email_problems(
     return [*problems, problem] if problem is not None else problems
 
 
+def inbox_named_by_id(email: MarketingEmail, inboxes: Sequence[Inbox]) -> Inbox | None:
+    """The inbox whose id ``email``'s Reply-To holds instead of an address, or None."""
+    given = email.reply_to.address
+    if email.reply_to.mode is not ReplyToMode.INBOX or given is None:
+        return None
+    if isinstance(parse_address(given), Address):
+        return None
+    return next((i for i in inboxes if i.id == given.strip()), None)
+
+
 def _resolve_address(field: str, raw: str, inboxes: Sequence[Inbox], when: datetime) -> Resolution:
     parsed = parse_address(raw)
     if isinstance(parsed, InvalidAddress):
+        named = next((i for i in inboxes if i.id == raw.strip()), None)
+        if field == "Reply-To" and named is not None:
+            return _untracked(raw.strip(), text.inbox_id_given(raw.strip(), named))
         return _untracked(raw.strip() or None, text.invalid(field, parsed))
     live = [i for i in inboxes if i.is_connected_at(when)]
     folded = parsed.spec.lower()

@@ -13,6 +13,14 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
+from replytrack._arguments import (
+    check_items,
+    check_raw,
+    check_store,
+    refuse_inbox_id,
+    require_contact,
+    require_email,
+)
 from replytrack._kinds import check_kind
 from replytrack._periods import describe as describe_periods
 from replytrack._text import gate
@@ -70,6 +78,12 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _checked(item: Inbound) -> Inbound:
+    """An item of a lazy ``ingest_many`` iterable, refused as it is read when not bytes."""
+    check_raw(item[0] if isinstance(item, tuple) and item else item, "a message")
+    return item
+
+
 def _send_keys(
     contacts: Sequence[Contact], keys: Sequence[str] | None, resend: bool
 ) -> list[str | None]:
@@ -112,7 +126,8 @@ class Tracker:
 
     Raises:
         ConfigurationError: a short secret, a bad domain, an empty tenant, a
-            non-positive fallback window.
+            non-positive fallback window; a store that is not a Store (a URL:
+            ``Tracker(open_store(url), ...)``).
     """
 
     #: saved segments kept up to date, once :meth:`active_lists` made them
@@ -132,6 +147,7 @@ class Tracker:
     ) -> None:
         if fallback_window <= timedelta(0):
             raise ConfigurationError(f"fallback_window must be positive, got {fallback_window}")
+        check_store(store)
         self.store = store
         self.tenant = tenant
         self._signer = TokenSigner(secret, domain, tenant)
@@ -270,6 +286,7 @@ class Tracker:
         wanted = _send_keys(contacts, keys, resend)
         when = self._now(sent_at, "sent_at")
         inboxes = self.store.list_inboxes(self.tenant)
+        refuse_inbox_id(email, inboxes)
         self.store.save_email(self.tenant, email)
         self.store.save_contacts(self.tenant, contacts)
         millis = int(when.timestamp() * 1000)
@@ -303,9 +320,20 @@ class Tracker:
 
     # -- ingest ------------------------------------------------------------------
     def ingest(
-        self, inbox_id: str, raw: bytes, received_at: datetime | None = None
+        self, inbox_id: str | None, raw: bytes, received_at: datetime | None = None
     ) -> IngestResult:
-        """Ingest one inbound message received by ``inbox_id``."""
+        """Ingest one inbound message received by ``inbox_id``.
+
+        ``inbox_id`` None: the receiving inbox is found from the message's Delivered-To,
+        X-Original-To, To and Cc, in that order (an inbox's address or alias, also
+        spelled as its provider delivers it: Gmail dots, ``+tags``); UNKNOWN_INBOX when
+        none is connected.
+
+        Raises:
+            TypeError: ``raw`` is not bytes (a str is a caller's bug, not bad mail).
+            UnknownInboxError: ``inbox_id`` was never connected.
+        """
+        check_raw(raw, "raw")
         return self.ingest_many(inbox_id, [(raw, received_at)])[0]
 
     def ingest_many(
@@ -323,8 +351,18 @@ class Tracker:
         The workers read a list (or other sequence) of messages from the memory they
         inherit; other iterables are sent to them batch by batch. The clock and the
         contact resolver are called in the workers. Reply events are still published
-        here, in this process, batch by batch.
+        here, in this process, batch by batch. ``inbox_id`` None: each message's inbox
+        is found from its recipients (see :meth:`ingest`).
+
+        Raises:
+            TypeError: a message that is not bytes; every item of a list or other
+                sequence is checked before any is ingested, those of another iterable
+                as they are read.
         """
+        if isinstance(messages, Sequence):
+            check_items(messages)
+        else:
+            messages = (_checked(item) for item in messages)
         inbox = None if inbox_id is None else self._inbox(inbox_id)
         if workers > 1 and isinstance(messages, Sequence):
             batch_size = _batch_size(batch_size)
@@ -490,19 +528,41 @@ class Tracker:
 
     # -- reports -----------------------------------------------------------------
     def report(self, email_id: str | None = None) -> EmailReport:
-        """Counts and reply rate for one email, or across all (see replytrack.reports)."""
+        """Counts and reply rate for one email, or across all (see replytrack.reports).
+
+        Raises:
+            NotFoundError: no email ``email_id`` was recorded (with the closest id).
+        """
+        if email_id is not None:
+            require_email(self.store, self.tenant, email_id)
         return self.store.report(self.tenant, email_id)
 
     def replies(self, email_id: str) -> list[Reply]:
-        """The human replies to one email, newest first."""
+        """The human replies to one email, newest first.
+
+        Raises:
+            NotFoundError: no email ``email_id`` was recorded (with the closest id).
+        """
+        require_email(self.store, self.tenant, email_id)
         return self.store.list_replies(self.tenant, email_id=email_id, kinds=(MessageKind.HUMAN,))
 
     def contact_properties(self, contact_id: str) -> ContactProperties:
-        """First and last reply date, emails replied to, replies, replied or not."""
+        """First and last reply date, emails replied to, replies, replied or not; all
+        empty for a contact who never replied.
+
+        Raises:
+            NotFoundError: no contact ``contact_id`` was ever sent to (with the closest id).
+        """
+        require_contact(self.store, self.tenant, contact_id)
         return self.store.contact_properties(self.tenant, contact_id)
 
     def timeline(self, contact_id: str) -> list[TimelineEntry]:
-        """One entry per human reply of the contact, newest first."""
+        """One entry per human reply of the contact, newest first.
+
+        Raises:
+            NotFoundError: no contact ``contact_id`` was ever sent to (with the closest id).
+        """
+        require_contact(self.store, self.tenant, contact_id)
         replies = self.store.list_replies(
             self.tenant, contact_id=contact_id, kinds=(MessageKind.HUMAN,)
         )
