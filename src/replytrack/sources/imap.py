@@ -51,6 +51,7 @@ from replytrack.sources._imap_errors import (
     ImapTokenError,
     ImapUnreachableError,
 )
+from replytrack.sources._imap_fetch import fetch as uid_fetch
 
 if TYPE_CHECKING:
     from replytrack.pipeline import SyncSummary
@@ -72,8 +73,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("replytrack")
-_HEADER = b"BODY[HEADER]"
-_TEXT = b"BODY[TEXT]"
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]*>)")
 _SECURITY = ("tls", "starttls", "plain")
 _PORTS = {"tls": 993, "starttls": 143, "plain": 143}
@@ -358,20 +357,20 @@ class ImapSource:
             items.append("X-GM-MSGID")
         for start_at in range(0, len(uids), self.batch_size):
             chunk = uids[start_at : start_at + self.batch_size]
-            data = link.run(f"FETCH headers in {folder}", partial(_fetch, chunk, items))
+            data = link.run(
+                f"FETCH headers in {folder}", partial(uid_fetch, uids=chunk, items=items)
+            )
             messages = []
             for uid in chunk:
-                got = data.get(uid)
                 before = state[folder]
-                if got is None or _HEADER not in got:  # expunged since the search
+                if uid not in data:  # expunged since the search
                     state[folder] = attrs.evolve(before, uid=max(before.uid, uid))
                     continue
-                received = _utc(got.get(b"INTERNALDATE"), now)
+                date, size, gm, header = data[uid]
+                received = _utc(date, now)
                 state[folder] = FolderState(
                     uidvalidity, max(before.uid, uid), max(before.seen, epoch(received))
                 )
-                gm = got.get(b"X-GM-MSGID")
-                header = bytes(got[_HEADER])
                 identity = _identity(header, gm)
                 if identity is not None and identity in seen:
                     continue  # read from another folder in this fetch
@@ -381,9 +380,9 @@ class ImapSource:
                     HeaderMessage(
                         uid=uid,
                         received_at=received,
-                        size=int(got.get(b"RFC822.SIZE", len(header))),
+                        size=len(header) if size is None else size,
                         header=header,
-                        gm_msgid=int(gm) if gm is not None else None,
+                        gm_msgid=gm,
                         cursor=Cursor(state, tuple(resets)).encode(),
                     )
                 )
@@ -407,9 +406,10 @@ class ImapSource:
             if link.uidvalidity != batch.uidvalidity:
                 raise UidValidityChanged(batch.folder)
         data = link.run(
-            f"FETCH bodies in {batch.folder}", lambda c: c.fetch(wanted, ["BODY.PEEK[TEXT]"])
+            f"FETCH bodies in {batch.folder}",
+            partial(uid_fetch, uids=wanted, items=["BODY.PEEK[TEXT]"]),
         )
-        return {uid: bytes(got[_TEXT]) for uid, got in data.items() if _TEXT in got}
+        return {uid: got[3] for uid, got in data.items()}
 
     # -- waiting -----------------------------------------------------------------------
     def wait(
@@ -459,11 +459,6 @@ def _idle(client: Any, deadline: float, stop: threading.Event | None) -> bool:
     finally:
         with contextlib.suppress(Exception):  # the connection is closed right after
             client.idle_done()
-
-
-def _fetch(uids: list[int], items: list[str], client: Any) -> dict[int, dict[bytes, Any]]:
-    found: dict[int, dict[bytes, Any]] = client.fetch(uids, items)
-    return found
 
 
 def _utc(value: object, default: datetime) -> datetime:
