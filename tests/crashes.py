@@ -34,7 +34,7 @@ CRASHES: dict[str, tuple[str, type[Exception]]] = {
 STEP_FUNCTIONS = {
     "scan": "crashing_scan",
     "classify": "crashing_classify",
-    "correlate": "crashing_correlate",
+    "correlate": "crashing_screen",  # the headers-first step crashes before correlate_many
     "body": "crashing_body_text",
     "snippet": "crashing_snippet",
     "record": "crashing_msg_id",
@@ -119,6 +119,7 @@ def inject_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
     real_snippet = pipeline.snippet
     real_classify = pipeline.classify
     real_correlate = Correlator.correlate_many
+    real_screen = Correlator.screen
     real_body = RawMessage.body_text
     reading: list[str | None] = [None]  # the mark of the message whose text was read last
 
@@ -131,10 +132,15 @@ def inject_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
         _crash(msg.get(MARK), "classify")
         return real_classify(msg, *args, **kwargs)
 
-    def crashing_correlate(self: Correlator, batch: Any) -> Any:
+    def crashing_correlate(self: Correlator, batch: Any, *args: Any, **kwargs: Any) -> Any:
         for item in batch:
             _crash(item.msg.get(MARK), "correlate")
-        return real_correlate(self, batch)
+        return real_correlate(self, batch, *args, **kwargs)
+
+    def crashing_screen(self: Correlator, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        for msg, _inbox, _at in batch:
+            _crash(msg.get(MARK), "correlate")
+        return real_screen(self, batch, *args, **kwargs)
 
     def crashing_body_text(self: RawMessage, *args: Any, **kwargs: Any) -> str:
         reading[0] = self.get(MARK)
@@ -155,6 +161,7 @@ def inject_crashes(monkeypatch: pytest.MonkeyPatch) -> None:
         (pipeline, "RawMessage", crashing_scan),
         (pipeline, "classify", crashing_classify),
         (Correlator, "correlate_many", crashing_correlate),
+        (Correlator, "screen", crashing_screen),
         (RawMessage, "body_text", crashing_body_text),
         (pipeline, "snippet", crashing_snippet),
         (pipeline, "normalise_msg_id", crashing_msg_id),

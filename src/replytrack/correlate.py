@@ -29,17 +29,27 @@ Strategies, strongest first; a later one never beats an earlier one:
 Lookups are made for a whole batch at once: one ``get_sends``, one
 ``find_sends_by_message_id`` and, for the fallback, one ``find_sends_to`` (and one
 ``get_contacts`` and a second ``find_sends_to`` when the resolver names contacts).
+
+Headers first (:meth:`Correlator.screen`): the pipeline asks, from the header block
+alone, which messages have a candidate send (an id that finds one, a sender and subject
+the fallback could match, or the structure of a delivery report or read receipt whose
+only link to us is in its body). The others are NOT_A_REPLY without being classified or
+having their body read. The answers are kept in :class:`Lookups`, so correlating the
+candidates afterwards asks the store nothing twice.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 import attrs
 
+from replytrack import _autoreply_tables as auto_tables
+from replytrack import _bounce_tables as bounce_tables
+from replytrack import autoreply
 from replytrack._received import ReceivedFrom
 from replytrack.autoreply import Verdict
 from replytrack.headers import TokenSigner, looks_like_token, parse_msg_ids, thread_ids
@@ -48,7 +58,7 @@ from replytrack.models import Inbox, MatchStrategy, MessageKind, Send
 from replytrack.protocols import Store
 from replytrack.subjects import normalise_subject, strip_auto_reply
 
-__all__ = ["CONFIDENCE", "Correlator", "Match", "Pending"]
+__all__ = ["CONFIDENCE", "Correlator", "Lookups", "Match", "Pending"]
 
 CONFIDENCE = {
     MatchStrategy.TOKEN: 1.0,
@@ -63,6 +73,10 @@ _RETURNED_HEADERS = frozenset(
 _FIELD_START = re.compile(rb"([!-9;-~]+):")  # a header field's name at the start of a line
 # Notices about one message (a delivery failure or delay, a read receipt).
 _NOTICES = frozenset((MessageKind.BOUNCE, MessageKind.RECEIPT))
+# The classifier's auto-reply and challenge headers (RFC 3834 and the vendors').
+_AUTO_NAMES = frozenset(
+    name.encode() for name in (*auto_tables.AUTO_HEADER_VALUES, "x-bluebottle-request")
+)
 # What the subject fallback serves: people, and the auto-replies they set up.
 _FALLBACK_KINDS = frozenset((MessageKind.HUMAN, MessageKind.AUTO_REPLY))
 
@@ -110,6 +124,29 @@ class Pending:
 
 
 @attrs.define
+class Lookups:
+    """The store's answers for one batch, kept so that no id or address is asked twice
+    (an id or address found in none is remembered too)."""
+
+    sends: dict[str, Send | None] = attrs.field(factory=dict)
+    by_message_id: dict[str, Send | None] = attrs.field(factory=dict)
+    #: sends to an address, newest first, and the earliest time they were asked from
+    sends_to: dict[str, tuple[datetime, list[Send]]] = attrs.field(factory=dict)
+    #: the normalised subject of each email id read
+    subjects: dict[str, str | None] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class _Query:
+    """What the fallback reads of one message: who, where, when, which subjects."""
+
+    msg: RawMessage
+    inbox: Inbox
+    received_at: datetime
+    wanted: frozenset[str]
+
+
+@attrs.define
 class Correlator:
     """Correlation for one tenant of one store."""
 
@@ -121,17 +158,48 @@ class Correlator:
     #: it names for an address no send went to
     resolver: _Resolver | None = None
 
-    def correlate_many(self, batch: Sequence[Pending]) -> list[Match | None]:
-        """A Match (or None) per message, with a few store lookups for the whole batch."""
+    def screen(
+        self, batch: Sequence[tuple[RawMessage, Inbox, datetime]], lookups: Lookups
+    ) -> list[bool]:
+        """Whether each message has a candidate send, read from its header block alone.
+
+        True when one of its threading ids finds a send (as a token or a stored
+        Message-ID), when the fallback could match its sender and subject (read both as
+        a person's and as an auto-reply's), or when its header block has the structure
+        of a delivery report or read receipt, whose link to us may be in its body only.
+        A False message cannot match whatever it turns out to be: ``correlate_many``
+        would find nothing for it.
+        """
+        ids = [_screen_ids(msg) for msg, _, _ in batch]
+        matches, forged = self._by_ids(ids, lookups)
+        found = [m is not None or _body_linked(batch[n][0]) for n, m in enumerate(matches)]
+        if self.fallback:
+            waiting = [
+                n
+                for n, (msg, _, _) in enumerate(batch)
+                if not found[n] and n not in forged and msg.from_address
+            ]
+            queries = [_Query(*batch[n], _any_subjects(batch[n][0])) for n in waiting]
+            if queries:
+                for n, match in zip(waiting, self._by_subject(queries, lookups), strict=True):
+                    found[n] = match is not None
+        return found
+
+    def correlate_many(
+        self, batch: Sequence[Pending], lookups: Lookups | None = None
+    ) -> list[Match | None]:
+        """A Match (or None) per message, with a few store lookups for the whole batch
+        (none for what ``lookups`` already holds)."""
+        lookups = Lookups() if lookups is None else lookups
         ids = [_threading_ids(p) for p in batch]
-        matches, forged = self._by_ids(ids)
+        matches, forged = self._by_ids(ids, lookups)
         returned = {
             n: _returned_ids(p.msg)
             for n, p in enumerate(batch)
             if matches[n] is None and p.verdict.kind is not MessageKind.HUMAN
         }
         if returned:
-            found, _ = self._by_ids(list(returned.values()))
+            found, _ = self._by_ids(list(returned.values()), lookups)
             for n, match in zip(returned, found, strict=True):
                 matches[n] = match
         if self.fallback:
@@ -144,13 +212,14 @@ class Correlator:
                 and p.msg.from_address
             ]
             if waiting:
-                for n, match in zip(
-                    waiting, self._by_subject([batch[n] for n in waiting]), strict=True
-                ):
+                queries = [_query(batch[n]) for n in waiting]
+                for n, match in zip(waiting, self._by_subject(queries, lookups), strict=True):
                     matches[n] = match
         return matches
 
-    def _by_ids(self, per_message: Sequence[list[str]]) -> tuple[list[Match | None], set[int]]:
+    def _by_ids(
+        self, per_message: Sequence[list[str]], lookups: Lookups
+    ) -> tuple[list[Match | None], set[int]]:
         """Matches by token or Message-ID, and the positions carrying a token that failed."""
         tenant = self.signer.tenant
         resolved_all: list[list[tuple[str, str | None]]] = []
@@ -172,16 +241,24 @@ class Correlator:
                     plain_ids.add(msg_id)
                     resolved.append((msg_id, None))
             resolved_all.append(resolved)
-        by_send = self.store.get_sends(tenant, send_ids) if send_ids else {}
-        by_msg = self.store.find_sends_by_message_id(tenant, plain_ids) if plain_ids else {}
+        asked = send_ids - lookups.sends.keys()
+        if asked:
+            got = self.store.get_sends(tenant, asked)
+            lookups.sends.update((i, got.get(i)) for i in asked)
+        asked = plain_ids - lookups.by_message_id.keys()
+        if asked:
+            got = self.store.find_sends_by_message_id(tenant, asked)
+            lookups.by_message_id.update((i, got.get(i)) for i in asked)
+        by_send = {i: s for i in send_ids if (s := lookups.sends[i]) is not None}
+        by_msg = {i: s for i in plain_ids if (s := lookups.by_message_id[i]) is not None}
         return [_pick(resolved, by_send, by_msg) for resolved in resolved_all], forged
 
-    def _by_subject(self, batch: Sequence[Pending]) -> list[Match | None]:
+    def _by_subject(self, batch: Sequence[_Query], lookups: Lookups) -> list[Match | None]:
         tenant = self.signer.tenant
         since = min(p.received_at for p in batch) - self.fallback_window
         senders = {p.msg.from_address for p in batch}
-        subjects: dict[str, str | None] = {}  # normalised subject per email id
-        by_address = self._sends_to(senders, since, subjects)
+        subjects = lookups.subjects  # normalised subject per email id
+        by_address = self._sends_to(senders, since, lookups)
         results = [
             _fallback_match(
                 p, by_address.get(p.msg.from_address, ()), subjects, self.fallback_window
@@ -199,7 +276,7 @@ class Correlator:
             return results
         contacts = self.store.get_contacts(tenant, set(owners.values()))
         stored = {e for c in contacts.values() for e in c.emails}
-        theirs = self._sends_to(stored, since, subjects)
+        theirs = self._sends_to(stored, since, lookups)
         for n, pending in enumerate(batch):
             contact = contacts.get(owners.get(pending.msg.from_address, ""))
             if results[n] is None and contact is not None:
@@ -213,28 +290,33 @@ class Correlator:
         return results
 
     def _sends_to(
-        self, addresses: set[str], since: datetime, subjects: dict[str, str | None]
+        self, addresses: set[str], since: datetime, lookups: Lookups
     ) -> dict[str, list[Send]]:
-        """The sends to each address since ``since``, newest first; the normalised
-        subjects of their emails are added to ``subjects``."""
-        sends = self.store.find_sends_to(self.signer.tenant, addresses, since) if addresses else []
-        by_address: dict[str, list[Send]] = {}
+        """The sends to each address since ``since`` (or earlier: the fallback checks
+        each message's window), newest first; the normalised subjects of their emails
+        are added to ``lookups.subjects``."""
+        known = lookups.sends_to
+        asked = {a for a in addresses if a not in known or known[a][0] > since}
+        sends = self.store.find_sends_to(self.signer.tenant, asked, since) if asked else []
+        fetched: dict[str, list[Send]] = {a: [] for a in asked}
         for send in sends:
-            by_address.setdefault(send.address, []).append(send)
+            fetched.setdefault(send.address, []).append(send)
+        known.update((a, (since, found)) for a, found in fetched.items())
+        subjects = lookups.subjects
         for email_id in {s.email_id for s in sends} - subjects.keys():
             email = self.store.get_email(self.signer.tenant, email_id)
             subjects[email_id] = normalise_subject(email.subject) if email else None
-        return by_address
+        return {a: known[a][1] for a in addresses if known[a][1]}
 
 
 def _fallback_match(
-    pending: Pending,
+    pending: _Query,
     sends: Iterable[Send],
     subjects: dict[str, str | None],
     window: timedelta,
 ) -> Match | None:
     """The newest of ``sends`` (newest first) that ``pending`` may answer by subject."""
-    wanted = _fallback_subjects(pending)
+    wanted = pending.wanted
     start = pending.received_at - window
     hits = [
         s
@@ -254,17 +336,72 @@ def _fallback_match(
     )
 
 
-def _fallback_subjects(pending: Pending) -> set[str]:
+def _query(pending: Pending) -> _Query:
+    return _Query(pending.msg, pending.inbox, pending.received_at, _fallback_subjects(pending))
+
+
+def _fallback_subjects(pending: Pending) -> frozenset[str]:
     """The normalised subjects a message may answer: its own (an auto-reply's without its
     auto-reply form) and Outlook's Thread-Topic; never an empty one."""
     auto = pending.verdict.kind is MessageKind.AUTO_REPLY
-    normalise = strip_auto_reply if auto else normalise_subject
-    wanted = {normalise(pending.msg.subject)}
-    topic = pending.msg.text("thread-topic")
+    return _subjects(pending.msg, strip_auto_reply if auto else normalise_subject)
+
+
+def _any_subjects(msg: RawMessage) -> frozenset[str]:
+    """The subjects a message may answer whatever its kind turns out to be."""
+    return _subjects(msg, normalise_subject) | _subjects(msg, strip_auto_reply)
+
+
+def _subjects(msg: RawMessage, normalise: Callable[[str], str]) -> frozenset[str]:
+    wanted = {normalise(msg.subject)}
+    topic = msg.text("thread-topic")
     if topic:
         wanted.add(normalise_subject(topic))
     wanted.discard("")
-    return wanted
+    return frozenset(wanted)
+
+
+def _screen_ids(msg: RawMessage) -> list[str]:
+    """Every id ``_threading_ids`` may look up for a message, whatever its kind."""
+    in_reply_to, references = msg.get_all("in-reply-to"), msg.get_all("references")
+    ids = thread_ids(in_reply_to, references, msg.limits)
+    last = parse_msg_ids(references, msg.limits, last=True)[-1:]
+    return ids + [i for i in (*parse_msg_ids(in_reply_to, msg.limits), *last) if i not in ids]
+
+
+def _body_linked(msg: RawMessage) -> bool:
+    """A header block with the marks of a delivery report, a read receipt or another
+    notice that may name our send in its body only (a returned header block, an
+    MDN's Original-Message-ID): a report structure, a null Return-Path, an MTA or
+    gateway sender, Auto-Submitted, X-Failed-Recipients, an automatic or failure
+    subject. List and bulk headers alone are not: such mail never returns ours."""
+    block = msg.lower_header_block
+    if (
+        b"multipart/report" in block
+        or b"<>" in block
+        or b"\nauto-submitted:" in block
+        or b"\nx-failed-recipients:" in block
+        or b"\ndisposition-notification" in block
+        or b"\noriginal-message-id:" in block
+        or not msg.field_names.isdisjoint(_AUTO_NAMES)
+    ):
+        return True
+    local = msg.from_address.rpartition("@")[0]
+    if (
+        not local
+        or local in auto_tables.DAEMON_LOCALPARTS
+        or local.startswith("microsoftexchange")
+        or local in bounce_tables.GATEWAY_LOCALPARTS
+    ):
+        return True
+    facts = autoreply._Facts(msg)  # the classifier's reading of the subject
+    subject, head = facts.subject, facts.head
+    return bool(
+        autoreply._RULE_SUBJECT_WORDS.search(subject)
+        or subject in auto_tables.AUTO_SUBJECT_EXACT
+        or head in auto_tables.AUTO_SUBJECT_PREFIXES
+        or head in bounce_tables.BOUNCE_SUBJECT_PREFIXES
+    )
 
 
 def _newest_first(sends: Iterable[Send]) -> list[Send]:

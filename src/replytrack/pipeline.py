@@ -33,7 +33,7 @@ from replytrack._periods import describe as describe_periods
 from replytrack._received import ReceivedFrom, message_time
 from replytrack._text import storable_id, storable_reply
 from replytrack.autoreply import Verdict, classify
-from replytrack.correlate import Correlator, Match, Pending
+from replytrack.correlate import Correlator, Lookups, Match, Pending
 from replytrack.errors import MalformedMessageError, StoreError
 from replytrack.events import EventBus, ReplyEvent, SubscriberError
 from replytrack.headers import normalise_msg_id
@@ -183,14 +183,23 @@ class Pipeline:
         guard = _Guard()
         recipients = Recipients(self.store.list_inboxes(self.tenant) if given is None else ())
         results: dict[int, IngestResult] = {}
-        pending: list[tuple[int, Pending]] = []
+        headers: list[tuple[int, _Scanned]] = []
         for index, scanned in guard.each(partial(_scan, given, recipients, now), items):
-            if isinstance(scanned, Pending):
-                pending.append((index, scanned))
+            if isinstance(scanned, _Scanned):
+                headers.append((index, scanned))
             else:
                 results[index] = scanned
 
-        matched = self._correlate(guard, pending)
+        lookups = Lookups()
+        screened = self._screen(guard, headers, lookups)
+        pending: list[tuple[int, Pending]] = []
+        for index, done in guard.each(_classify, screened):
+            if isinstance(done, Pending):
+                pending.append((index, done))
+            else:
+                results[index] = done
+
+        matched = self._correlate(guard, pending, lookups)
         contact_ids = {  # the contacts of replies from another address than the one sent to
             m.send.contact_id
             for _, (p, m) in matched
@@ -210,18 +219,30 @@ class Pipeline:
         for (index, record), is_new in zip(to_store, fresh, strict=True):
             results[index] = _stored(*record, is_new)
         if guard.failed:
-            known = dict(pending)
+            known = dict(headers)
             results.update(self._quarantine(guard.failed, items, known, given, origins, now))
         return [results[index] for index in range(len(items))]
 
+    def _screen(
+        self, guard: _Guard, headers: list[tuple[int, _Scanned]], lookups: Lookups
+    ) -> list[tuple[int, tuple[_Scanned, bool]]]:
+        """Whether each message has a candidate send, from its header block (see
+        Correlator.screen); when a message breaks that, each is screened alone."""
+        screen = self.correlator.screen
+        found = guard.whole(lambda b: screen([s.key for _, s in b], lookups), headers)
+        if found is None:
+            return guard.each(lambda s: (s, screen([s.key], lookups)[0]), headers)
+        return [(index, (s, f)) for (index, s), f in zip(headers, found, strict=True)]
+
     def _correlate(
-        self, guard: _Guard, pending: list[tuple[int, Pending]]
+        self, guard: _Guard, pending: list[tuple[int, Pending]], lookups: Lookups
     ) -> list[tuple[int, tuple[Pending, Match | None]]]:
         """Every message's match, with one set of lookups for the batch; when a message
         breaks that, each is correlated alone, under the guard."""
-        matches = guard.whole(self.correlator.correlate_many, [p for _, p in pending])
+        correlate = partial(self.correlator.correlate_many, lookups=lookups)
+        matches = guard.whole(correlate, [p for _, p in pending])
         if matches is None:
-            return guard.each(lambda p: (p, self.correlator.correlate_many([p])[0]), pending)
+            return guard.each(lambda p: (p, correlate([p])[0]), pending)
         return [(index, (p, m)) for (index, p), m in zip(pending, matches, strict=True)]
 
     def _decide(
@@ -239,7 +260,7 @@ class Pipeline:
         self,
         failed: dict[int, IngestResult],
         items: Sequence[tuple[int, tuple[bytes, datetime | None]]],
-        known: dict[int, Pending],
+        known: dict[int, _Scanned],
         given: Inbox | None,
         origins: Sequence[Origin] | None,
         clock_now: datetime | None,
@@ -425,14 +446,44 @@ def _quarantine_record(
     )
 
 
+@attrs.frozen
+class _Scanned:
+    """A message read as far as its header block."""
+
+    msg: RawMessage
+    inbox: Inbox
+    received_at: datetime
+    received_from: ReceivedFrom
+
+    @property
+    def key(self) -> tuple[RawMessage, Inbox, datetime]:
+        return self.msg, self.inbox, self.received_at
+
+
+def _classify(screened: tuple[_Scanned, bool]) -> Pending | IngestResult:
+    """A message with a candidate send, classified; NOT_A_REPLY for one without.
+
+    A message without a candidate is neither classified nor read past its header
+    block: its result has no verdict, match or reply."""
+    item, candidate = screened
+    if not candidate:
+        return IngestResult(
+            outcome=Outcome.NOT_A_REPLY,
+            reason="no send of ours is referenced",
+            received_at=item.received_at,
+            received_from=item.received_from,
+        )
+    verdict = classify(item.msg)
+    return Pending(item.msg, item.inbox, item.received_at, verdict, item.received_from)
+
+
 def _scan(
     given: Inbox | None,
     recipients: Recipients,
     now: datetime | None,
     item: tuple[bytes, datetime | None],
-) -> Pending | IngestResult:
-    """Read the header block, tell when the message arrived, find the receiving inbox,
-    classify."""
+) -> _Scanned | IngestResult:
+    """Read the header block, tell when the message arrived, find the receiving inbox."""
     raw, received_at = item
     msg = RawMessage(raw)
     source: ReceivedFrom = "given"
@@ -448,7 +499,7 @@ def _scan(
             received_from=source,
         )
     _ = msg.from_address  # parsed here, under the guard: the batch's contact lookup reads it
-    return Pending(msg, inbox, received_at, classify(msg), source)
+    return _Scanned(msg, inbox, received_at, source)
 
 
 @contextlib.contextmanager

@@ -58,7 +58,7 @@ def self_test(*, secret: bytes, domain: str, tenant: str = "self-test") -> list[
         ("a human reply", "reply, human, token", _reply(bob.message_id)),
         ("an out-of-office", "automatic, auto_reply, token", _out_of_office(bob.message_id)),
         ("a bounce", "automatic, bounce, token", _bounce(eve.message_id)),
-        ("a stranger's mail", "not_a_reply, human, -", _stranger()),
+        ("a stranger's mail", "not_a_reply, -, -", _stranger()),  # never classified
     ]
     checks = []
     for name, expected, raw in messages:
