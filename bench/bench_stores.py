@@ -38,9 +38,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from inboxgen import inbox_messages
 from mailgen import realistic_reply
 
 from replytrack import Contact, Inbox, MarketingEmail, MessageKind, ReplyTo, Tracker
+from replytrack.message import RawMessage
 from replytrack.sources import MboxSource
 from replytrack.stores import _rows
 from replytrack.stores._schema import MIGRATIONS
@@ -207,6 +209,51 @@ def messages(sample: Sequence[tuple[str, str]], count: int, seed: int) -> Iterat
         yield realistic_reply(
             rng, number=seed * 10_000_000 + n, sender=address, subject=subject, threading=threading
         )
+
+
+def mixed(
+    mix: str, sample: Sequence[tuple[str, str]], count: int, seed: int
+) -> tuple[list[bytes], dict[str, int] | None]:
+    """The messages of a mix, and the outcome counts they must give (None: not checked)."""
+    if mix == "replies":
+        return list(messages(sample, count, seed)), None
+    raws, expected = [], {}
+    for raw, outcome in inbox_messages(sample, count, seed):
+        raws.append(raw)
+        expected[outcome] = expected.get(outcome, 0) + 1
+    return raws, expected
+
+
+class BodyReads:
+    """Counts the body bytes of the messages whose body ingest read, by wrapping
+    RawMessage's body accessors for the time of a run (nothing is wrapped otherwise).
+    A message counts whole once any part of its body is read: an upper bound."""
+
+    def __init__(self) -> None:
+        self.read: dict[int, int] = {}
+        self.saved: dict[str, Any] = {}
+
+    def __enter__(self) -> BodyReads:
+        for name in ("body_text", "body_head"):
+            real = getattr(RawMessage, name)
+            self.saved[name] = real
+
+            def counted(msg: RawMessage, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+                self.read[id(msg)] = len(msg.raw) - msg.body_offset
+                return _real(msg, *args, **kwargs)
+
+            setattr(RawMessage, name, counted)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, real in self.saved.items():
+            setattr(RawMessage, name, real)
+
+
+def checked(counts: dict[str, int], expected: dict[str, int] | None) -> str:
+    if expected is None or counts == expected:
+        return "" if expected is None else " (as generated)"
+    sys.exit(f"outcomes {counts} differ from the generated ground truth {expected}")
 
 
 def header_baseline(raws: Sequence[bytes]) -> float:
@@ -390,15 +437,23 @@ def run_store(
         f" ratio {rate / bare_rate:.2f}x (target >= 0.5x)"
     )
     settle(store)
-    raws = list(messages(sample, args.messages, seed=1))
+    raws, expected = mixed(args.mix, sample, args.messages, seed=1)
     base = header_baseline(raws)
-    spent, timed, counts = ingest(store, raws)
+    if args.body_bytes:
+        with BodyReads() as reads:
+            spent, timed, counts = ingest(store, raws)
+        share = sum(reads.read.values()) / sum(len(r) for r in raws)
+        body = f"; body bytes read {share:.1%} of all bytes (upper bound, timed with counting)"
+    else:
+        spent, timed, counts = ingest(store, raws)
+        body = ""
     in_store = timed.spent
     base_rate, rate = len(raws) / base, len(raws) / spent
     print(
-        f"ingest: {len(raws):,} messages in {spent:.1f} s = {rate:,.0f} msg/s;"
+        f"ingest --mix {args.mix}: {len(raws):,} messages in {spent:.1f} s = {rate:,.0f} msg/s;"
         f" header-block baseline {base:.1f} s = {base_rate:,.0f} msg/s;"
-        f" ratio {rate / base_rate:.2f}x (target >= {target}x); outcomes {counts}\n"
+        f" ratio {rate / base_rate:.2f}x (target >= {target}x); outcomes {counts}"
+        f"{checked(counts, expected)}{body}\n"
         f"  of which inside the store: {in_store:.1f} s ({in_store / spent:.0%});"
         f" the store alone would allow {len(raws) / in_store:,.0f} msg/s"
         f" = {len(raws) / in_store / base_rate:.2f}x the baseline\n  store time by method: "
@@ -408,9 +463,10 @@ def run_store(
     )
     del raws
     if args.workers > 1:
-        raws = list(messages(sample, args.messages, seed=4))
+        raws, expected = mixed(args.mix, sample, args.messages, seed=4)
         base = header_baseline(raws)
         spent, _timed, counts = ingest(store, raws, workers=args.workers)
+        checked(counts, expected)
         base_rate, rate = len(raws) / base, len(raws) / spent
         print(
             f"ingest with workers={args.workers}: {len(raws):,} other messages in {spent:.1f} s"
@@ -423,6 +479,9 @@ def run_store(
     print("query plans:")
     clean = plans(store, explain, sample[0][0].strip("<>"))
     print(f"  -> {'no full scans' if clean else 'FULL SCAN FOUND'}")
+    if args.no_rss:
+        store.close()
+        return
     mbox = workdir / f"{name}.mbox"
     write_mbox(mbox, messages(sample, args.messages, seed=3))
     store.close()
@@ -495,6 +554,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--workers", type=int, default=2, help="also ingest with this many processes (1: skip)"
     )
+    parser.add_argument(
+        "--mix",
+        choices=("replies", "inbox"),
+        default="replies",
+        help="replies: every message answers a send; inbox: 15%% do, 85%% are other mail",
+    )
+    parser.add_argument(
+        "--body-bytes", action="store_true", help="also print the body bytes ingest read"
+    )
+    parser.add_argument("--no-rss", action="store_true", help="skip the peak RSS child")
     parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
