@@ -52,7 +52,13 @@ from replytrack import _bounce_tables as bounce_tables
 from replytrack import autoreply
 from replytrack._received import ReceivedFrom
 from replytrack.autoreply import Verdict
-from replytrack.headers import TokenSigner, looks_like_token, parse_msg_ids, thread_ids
+from replytrack.headers import (
+    MAX_THREAD_IDS,
+    TokenSigner,
+    looks_like_token,
+    parse_msg_ids,
+    thread_ids,
+)
 from replytrack.message import RawMessage
 from replytrack.models import Inbox, MatchStrategy, MessageKind, Send
 from replytrack.protocols import Store
@@ -76,6 +82,11 @@ _NOTICES = frozenset((MessageKind.BOUNCE, MessageKind.RECEIPT))
 # The classifier's auto-reply and challenge headers (RFC 3834 and the vendors').
 _AUTO_NAMES = frozenset(
     name.encode() for name in (*auto_tables.AUTO_HEADER_VALUES, "x-bluebottle-request")
+)
+# Header-block marks of a notice (one C-level pass over the lower-cased block).
+_NOTICE_MARKS = re.compile(
+    rb"multipart/report|<>|\n(?:auto-submitted|x-failed-recipients|original-message-id"
+    rb"|disposition-notification[-a-z]*):"
 )
 # What the subject fallback serves: people, and the auto-replies they set up.
 _FALLBACK_KINDS = frozenset((MessageKind.HUMAN, MessageKind.AUTO_REPLY))
@@ -136,14 +147,27 @@ class Lookups:
     subjects: dict[str, str | None] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@attrs.define
 class _Query:
-    """What the fallback reads of one message: who, where, when, which subjects."""
+    """What the fallback reads of one message: who, where, when, and whether it is an
+    auto-reply (None: not known yet, both readings of its subject count)."""
 
     msg: RawMessage
     inbox: Inbox
     received_at: datetime
-    wanted: frozenset[str]
+    auto: bool | None
+    _wanted: frozenset[str] | None = None
+
+    @property
+    def wanted(self) -> frozenset[str]:
+        """The normalised subjects it may answer; read only when a send could match."""
+        if self._wanted is None:
+            msg = self.msg
+            if self.auto is None:
+                self._wanted = _subjects(msg, normalise_subject) | _subjects(msg, strip_auto_reply)
+            else:
+                self._wanted = _subjects(msg, strip_auto_reply if self.auto else normalise_subject)
+        return self._wanted
 
 
 @attrs.define
@@ -172,18 +196,19 @@ class Correlator:
         """
         ids = [_screen_ids(msg) for msg, _, _ in batch]
         matches, forged = self._by_ids(ids, lookups)
-        found = [m is not None or _body_linked(batch[n][0]) for n, m in enumerate(matches)]
+        found = [m is not None for m in matches]
         if self.fallback:
             waiting = [
                 n
                 for n, (msg, _, _) in enumerate(batch)
                 if not found[n] and n not in forged and msg.from_address
             ]
-            queries = [_Query(*batch[n], _any_subjects(batch[n][0])) for n in waiting]
+            queries = [_Query(*batch[n], None) for n in waiting]
             if queries:
                 for n, match in zip(waiting, self._by_subject(queries, lookups), strict=True):
                     found[n] = match is not None
-        return found
+        # The cheapest question last: most mail is settled by the lookups above.
+        return [f or _body_linked(batch[n][0]) for n, f in enumerate(found)]
 
     def correlate_many(
         self, batch: Sequence[Pending], lookups: Lookups | None = None
@@ -316,16 +341,16 @@ def _fallback_match(
     window: timedelta,
 ) -> Match | None:
     """The newest of ``sends`` (newest first) that ``pending`` may answer by subject."""
-    wanted = pending.wanted
     start = pending.received_at - window
-    hits = [
+    near = [
         s
         for s in sends
         if s.tracked
         and s.inbox_id == pending.inbox.id
         and start <= s.sent_at <= pending.received_at
-        and subjects.get(s.email_id) in wanted
     ]
+    wanted = pending.wanted if near else frozenset()
+    hits = [s for s in near if subjects.get(s.email_id) in wanted]
     if not hits:
         return None
     return Match(
@@ -337,22 +362,13 @@ def _fallback_match(
 
 
 def _query(pending: Pending) -> _Query:
-    return _Query(pending.msg, pending.inbox, pending.received_at, _fallback_subjects(pending))
-
-
-def _fallback_subjects(pending: Pending) -> frozenset[str]:
-    """The normalised subjects a message may answer: its own (an auto-reply's without its
-    auto-reply form) and Outlook's Thread-Topic; never an empty one."""
     auto = pending.verdict.kind is MessageKind.AUTO_REPLY
-    return _subjects(pending.msg, strip_auto_reply if auto else normalise_subject)
-
-
-def _any_subjects(msg: RawMessage) -> frozenset[str]:
-    """The subjects a message may answer whatever its kind turns out to be."""
-    return _subjects(msg, normalise_subject) | _subjects(msg, strip_auto_reply)
+    return _Query(pending.msg, pending.inbox, pending.received_at, auto)
 
 
 def _subjects(msg: RawMessage, normalise: Callable[[str], str]) -> frozenset[str]:
+    """The normalised subjects a message may answer: its own (an auto-reply's without its
+    auto-reply form) and Outlook's Thread-Topic; never an empty one."""
     wanted = {normalise(msg.subject)}
     topic = msg.text("thread-topic")
     if topic:
@@ -365,6 +381,8 @@ def _screen_ids(msg: RawMessage) -> list[str]:
     """Every id ``_threading_ids`` may look up for a message, whatever its kind."""
     in_reply_to, references = msg.get_all("in-reply-to"), msg.get_all("references")
     ids = thread_ids(in_reply_to, references, msg.limits)
+    if len(ids) < MAX_THREAD_IDS:  # then both of a notice's ids are among them
+        return ids
     last = parse_msg_ids(references, msg.limits, last=True)[-1:]
     return ids + [i for i in (*parse_msg_ids(in_reply_to, msg.limits), *last) if i not in ids]
 
@@ -375,16 +393,7 @@ def _body_linked(msg: RawMessage) -> bool:
     MDN's Original-Message-ID): a report structure, a null Return-Path, an MTA or
     gateway sender, Auto-Submitted, X-Failed-Recipients, an automatic or failure
     subject. List and bulk headers alone are not: such mail never returns ours."""
-    block = msg.lower_header_block
-    if (
-        b"multipart/report" in block
-        or b"<>" in block
-        or b"\nauto-submitted:" in block
-        or b"\nx-failed-recipients:" in block
-        or b"\ndisposition-notification" in block
-        or b"\noriginal-message-id:" in block
-        or not msg.field_names.isdisjoint(_AUTO_NAMES)
-    ):
+    if _NOTICE_MARKS.search(msg.lower_header_block) or not msg.field_names.isdisjoint(_AUTO_NAMES):
         return True
     local = msg.from_address.rpartition("@")[0]
     if (
