@@ -148,3 +148,17 @@ def test_the_batch_asks_the_store_once_per_kind_of_lookup(
     ]
     tracker.ingest_many("sales", [(raw, later) for raw in batch])
     assert sorted(calls) == ["find_sends_by_message_id", "find_sends_to", "get_sends"]
+
+
+def test_the_mime_walker_imports_nothing_of_the_message_scan() -> None:
+    import ast
+    import inspect
+
+    from replytrack import _mime
+
+    tree = ast.parse(inspect.getsource(_mime))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "replytrack.message" not in imported
+    assert "RawMessage" not in inspect.getsource(_mime)

@@ -17,11 +17,11 @@ import binascii
 import codecs
 import re
 import urllib.parse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # message.py imports this module: nothing here imports it back
     from replytrack.limits import Limits
-    from replytrack.message import RawMessage
 
 __all__ = ["content_type", "decode_text", "first_text", "text_codec"]
 
@@ -105,18 +105,22 @@ def _rfc2231(sections: dict[int, tuple[str, bool]]) -> str:
     return decode_text(bytes(data), charset or "us-ascii")
 
 
-def first_text(msg: RawMessage, limit: int, limits: Limits) -> TextPart:
-    """("plain" or "html", text) of the first text part; ("plain", "") when there is none.
+def first_text(
+    raw: bytes, body_offset: int, header: Callable[[str], str | None], limit: int, limits: Limits
+) -> TextPart:
+    """("plain" or "html", text) of the first text part of the message ``raw`` whose body
+    starts at ``body_offset`` and whose top-level fields ``header`` gives by name;
+    ("plain", "") when there is none.
 
     The walk reads the raw bytes in place, by offsets: no part is copied until decoded.
     """
     fields = dict.fromkeys(_PART_FIELDS, "")
-    fields["content-type"] = msg.get("content-type") or ""
+    fields["content-type"] = header("content-type") or ""
     if not content_type(fields["content-type"])[0].startswith("multipart/"):
-        fields.update((name, msg.get(name) or "") for name in _PART_FIELDS[1:])
-    start = msg.body_offset
-    end = min(len(msg.raw), start + limits.body_bytes)
-    return _Walk(msg.raw, limit, limits.mime_parts).first(fields, start, end, limits.mime_depth)
+        fields.update((name, header(name) or "") for name in _PART_FIELDS[1:])
+    start = body_offset
+    end = min(len(raw), start + limits.body_bytes)
+    return _Walk(raw, limit, limits.mime_parts).first(fields, start, end, limits.mime_depth)
 
 
 _PART_FIELDS = ("content-type", "content-transfer-encoding", "content-disposition")

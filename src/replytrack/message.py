@@ -307,7 +307,7 @@ class RawMessage:
         """
         text = self._texts.get(limit)
         if text is None:
-            kind, text = first_text(self, limit, self.limits)
+            kind, text = first_text(self.raw, self._body, self.get, limit, self.limits)
             if kind == "html":
                 text = _strip_html(text)
             self._texts[limit] = text
