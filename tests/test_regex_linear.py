@@ -7,8 +7,8 @@ two alternating, and the same with a near-miss character at the end. Each string
 at two sizes (CPU time, best of three) by ``match``, one attempt at the start: what the
 parsers do (they match at a position, or search text whose length is already bounded by
 :mod:`replytrack.limits`). When the larger size takes long enough to
-measure, doubling the size must not more than triple the time (linear doubles it, a
-quadratic pattern quadruples it).
+measure, quadrupling the size must not multiply the time by more than 8 (linear takes about
+4x, a quadratic pattern 16x): a margin wide enough for a loaded machine.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import pytest
 
 import replytrack
 
-SMALL, LARGE = 4096, 8192
+SMALL, LARGE = 2048, 8192
 FLOOR = 0.001  # seconds at LARGE below which a pattern is linear enough whatever the ratio
-RATIO = 3.0
+RATIO = 8.0  # four times the size: linear about 4x, quadratic 16x
 # representatives of the classes a pattern may repeat (\s, \d, \w, ".", and the punctuation of mail)
 _BASE = " \t\r\na0.@<>=?\"'\\()-:;,/_"
 
@@ -119,8 +119,8 @@ def test_the_walk_finds_the_patterns_of_the_parsers() -> None:
 
 def test_the_check_catches_a_quadratic_pattern() -> None:
     quadratic = re.compile(r"a*a*b")  # each split of the run between the two stars is tried
-    assert _slowest(quadratic, 1024, 2048) is not None
-    assert _slowest(re.compile(r"a+b"), 1024, 2048) is None
+    assert _slowest(quadratic, 1024, 4096) is not None
+    assert _slowest(re.compile(r"a+b"), 1024, 4096) is None
 
 
 def _slowest(
@@ -145,15 +145,17 @@ def test_no_pattern_is_super_linear(key: tuple[object, int]) -> None:
     assert _slowest(pattern) is None, f"{where} = {pattern.pattern!r} is super-linear"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (issue 18, for message.py's owner): _LONG_QUOTED.sub rescans from every "
-    'escaped quote, quadratic on a From value of "\\"\\"...; 40 kB takes 4 s, 1 MiB hours',
-)
 def test_a_long_from_value_of_escaped_quotes_is_read_in_linear_time() -> None:
     from replytrack.message import normalise_address
 
-    value = 'bob@example.org "' + '\\"' * 10_000
-    start = time.process_time()
-    normalise_address(value)
-    assert time.process_time() - start < 0.1
+    def cpu(count: int) -> float:
+        value = 'bob@example.org "' + '\\"' * count
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            normalise_address(value)
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, large = cpu(10_000), cpu(40_000)  # four times the size: linear is about 4x
+    assert large < FLOOR or large / max(small, 1e-6) < 8, (small, large)

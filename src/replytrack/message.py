@@ -99,8 +99,10 @@ def _word_bytes(encoding: str, text: str) -> bytes | None:
 
 
 _NOT_IN_ADDRESS = frozenset(' <>()[]:\\"')
-# A quoted string longer than any quoted local part (64 octets, RFC 5321): a display name.
-_LONG_QUOTED = re.compile(r'"(?:[^"\\]|\\.){64}(?:[^"\\]|\\.)*+"', re.DOTALL)
+# A quoted string, or an unclosed one to the end: each match ends where the next may start,
+# so a value of escaped quotes is read once, not again from every quote.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*+"?', re.DOTALL)
+_MAX_QUOTED_LOCAL = 64  # longer than any quoted local part (RFC 5321): a display name
 _MAX_ADDRESS_FIELD = 4096  # longer, after long display names are dropped: not one address
 _MAX_COMMENTS = 64  # the stdlib reads nested comments by recursion, a level per "("
 
@@ -126,13 +128,18 @@ def normalise_address(value: str) -> str:
         if candidate.count("@") == 1 and _NOT_IN_ADDRESS.isdisjoint(candidate):
             return candidate.lower()
     if len(value) > _MAX_ADDRESS_FIELD:
-        value = _LONG_QUOTED.sub('""', value)
+        value = _QUOTED.sub(_drop_long_quoted, value)
         if len(value) > _MAX_ADDRESS_FIELD:
             return ""
     if value.count("(") > _MAX_COMMENTS:
         value = value.replace("(", " ").replace(")", " ")
     _name, address = email.utils.parseaddr(value)
     return address.strip().lower() if "@" in address else ""
+
+
+def _drop_long_quoted(match: re.Match[str]) -> str:
+    text = match.group()
+    return '""' if len(text) > _MAX_QUOTED_LOCAL + 2 else text
 
 
 class RawMessage:
