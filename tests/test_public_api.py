@@ -17,6 +17,7 @@ EXPECTED = [
     "InboxSource",
     "IngestResult",
     "InvalidAddressError",
+    "Limits",
     "MaildirSource",
     "MalformedMessageError",
     "MarketingEmail",

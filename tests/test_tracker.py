@@ -444,3 +444,16 @@ def test_the_garbage_collector_waits_while_a_batch_runs_and_is_left_as_it_was(
         (gc.enable if before else gc.disable)()
     assert during == [False]
     assert result.outcome is Outcome.REPLY
+
+
+def test_the_limits_given_to_the_tracker_bound_what_ingest_reads() -> None:
+    from replytrack import Limits
+
+    strict = Tracker(
+        MemoryStore(), secret=b"k" * 32, domain="mail.example.com", limits=Limits(header_bytes=64)
+    )
+    strict.connect_inbox(Inbox(id="sales", address="sales@example.com"), T0)
+    raw = b"Subject: " + b"x" * 200 + b"\r\nFrom: a@example.org\r\n\r\nhello\r\n"
+    result = strict.ingest("sales", raw, received_at=T0 + timedelta(hours=1))
+    assert result.outcome is Outcome.MALFORMED
+    assert "64" in result.reason

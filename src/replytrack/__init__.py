@@ -22,6 +22,7 @@ from replytrack.errors import (
     UnknownInboxError,
 )
 from replytrack.events import ReplyEvent, SubscriberError
+from replytrack.limits import Limits
 from replytrack.models import (
     Contact,
     DeliveryStatus,
@@ -73,6 +74,7 @@ __all__ = [
     "InboxSource",
     "IngestResult",
     "InvalidAddressError",
+    "Limits",
     "MaildirSource",
     "MalformedMessageError",
     "MarketingEmail",

@@ -37,6 +37,7 @@ from replytrack.correlate import Correlator, Lookups, Match, Pending
 from replytrack.errors import MalformedMessageError, StoreError
 from replytrack.events import EventBus, ReplyEvent, SubscriberError
 from replytrack.headers import normalise_msg_id
+from replytrack.limits import DEFAULT_LIMITS, Limits
 from replytrack.message import RawMessage, normalise_address
 from replytrack.models import Contact, Inbox, MatchStrategy, MessageKind, Quarantined, Reply
 from replytrack.protocols import Store
@@ -153,6 +154,7 @@ class Pipeline:
     events: EventBus
     clock: Callable[[datetime | None, str], datetime]
     resolver: ContactResolver | None = None
+    limits: Limits = DEFAULT_LIMITS
 
     def run(
         self,
@@ -184,7 +186,9 @@ class Pipeline:
         recipients = Recipients(self.store.list_inboxes(self.tenant) if given is None else ())
         results: dict[int, IngestResult] = {}
         headers: list[tuple[int, _Scanned]] = []
-        for index, scanned in guard.each(partial(_scan, given, recipients, now), items):
+        for index, scanned in guard.each(
+            partial(_scan, self.limits, given, recipients, now), items
+        ):
             if isinstance(scanned, _Scanned):
                 headers.append((index, scanned))
             else:
@@ -478,6 +482,7 @@ def _classify(screened: tuple[_Scanned, bool]) -> Pending | IngestResult:
 
 
 def _scan(
+    limits: Limits,
     given: Inbox | None,
     recipients: Recipients,
     now: datetime | None,
@@ -485,7 +490,7 @@ def _scan(
 ) -> _Scanned | IngestResult:
     """Read the header block, tell when the message arrived, find the receiving inbox."""
     raw, received_at = item
-    msg = RawMessage(raw)
+    msg = RawMessage(raw, limits)
     source: ReceivedFrom = "given"
     if received_at is None:
         assert now is not None  # the batch read the clock, as this message has no time

@@ -29,6 +29,7 @@ from replytrack.correlate import Correlator
 from replytrack.errors import ConfigurationError, NotFoundError, UnknownInboxError
 from replytrack.events import EventBus, ReplyEvent, Subscriber
 from replytrack.headers import TokenSigner, new_send_id
+from replytrack.limits import DEFAULT_LIMITS, Limits
 from replytrack.models import (
     Contact,
     Inbox,
@@ -123,6 +124,8 @@ class Tracker:
         fallback_window: how far back the fallback looks for a send.
         contact_resolver: maps another address to a contact id, so a contact's
             reply from an address not on record is credited instead of WRONG_SENDER.
+        limits: the most read from one message (header bytes, ids per header, MIME
+            depth and parts, encoded words, body bytes); see :class:`~replytrack.Limits`.
 
     Raises:
         ConfigurationError: a short secret, a bad domain, an empty tenant, a
@@ -144,6 +147,7 @@ class Tracker:
         fallback: bool = True,
         fallback_window: timedelta = timedelta(days=30),
         contact_resolver: ContactResolver | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         if fallback_window <= timedelta(0):
             raise ConfigurationError(f"fallback_window must be positive, got {fallback_window}")
@@ -156,7 +160,7 @@ class Tracker:
         cleaned = gate(store)  # text from mail reaches any store cleaned
         correlator = Correlator(cleaned, self._signer, fallback, fallback_window, contact_resolver)
         self._pipeline = Pipeline(
-            cleaned, tenant, correlator, self._events, self._now, contact_resolver
+            cleaned, tenant, correlator, self._events, self._now, contact_resolver, limits
         )
 
     def _now(self, value: datetime | None = None, name: str = "clock()") -> datetime:
