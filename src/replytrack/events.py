@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import attrs
 
@@ -38,25 +39,27 @@ class ReplyEvent:
 
 
 Subscriber = Callable[[ReplyEvent], None]
+E = TypeVar("E")
 
 
 @attrs.frozen(kw_only=True)
-class SubscriberError:
-    """A subscriber raised while handling an event; the reply itself is stored."""
+class SubscriberError(Generic[E]):
+    """A subscriber raised while handling an event; what the event reports is stored."""
 
     subscriber: str
-    event: ReplyEvent
+    event: E
     error: str
 
 
 @attrs.define
-class EventBus:
+class EventBus(Generic[E]):
     """Calls every subscriber once per event, in subscription order."""
 
-    _subscribers: list[Subscriber] = attrs.field(factory=list, init=False)
+    topic: str = "reply"  # what the events are about, for the log
+    _subscribers: list[Callable[[E], None]] = attrs.field(factory=list, init=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False)
 
-    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+    def subscribe(self, callback: Callable[[E], None]) -> Callable[[], None]:
         """Add a subscriber; returns a function that removes it."""
         with self._lock:
             self._subscribers.append(callback)
@@ -68,7 +71,7 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event: ReplyEvent) -> tuple[SubscriberError, ...]:
+    def publish(self, event: E) -> tuple[SubscriberError[E], ...]:
         """Deliver ``event``; a failing subscriber is logged and reported, the others still run."""
         errors = []
         with self._lock:
@@ -76,8 +79,8 @@ class EventBus:
         for callback in subscribers:
             try:
                 callback(event)
-            except Exception as exc:  # a subscriber's bug must not lose the reply
+            except Exception as exc:  # a subscriber's bug must not stop the others
                 name = getattr(callback, "__qualname__", repr(callback))
-                log.exception("reply subscriber %s failed for %s", name, event.reply.key)
+                log.exception("%s subscriber %s failed for %r", self.topic, name, event)
                 errors.append(SubscriberError(subscriber=name, event=event, error=repr(exc)))
         return tuple(errors)

@@ -99,7 +99,7 @@ class IngestResult:
     reply: Reply | None = None
     match: Match | None = None
     verdict: Verdict | None = None
-    subscriber_errors: tuple[SubscriberError, ...] = ()
+    subscriber_errors: tuple[SubscriberError[ReplyEvent], ...] = ()
     #: MALFORMED: the innermost frames where the exception was raised, outermost first
     traceback: str = ""
     #: MALFORMED: the id of the quarantine record that keeps the message
@@ -151,7 +151,7 @@ class Pipeline:
     store: Store
     tenant: str
     correlator: Correlator
-    events: EventBus
+    events: EventBus[ReplyEvent]
     clock: Callable[[datetime | None, str], datetime]
     resolver: ContactResolver | None = None
     limits: Limits = DEFAULT_LIMITS

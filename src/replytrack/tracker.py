@@ -156,7 +156,7 @@ class Tracker:
         self.tenant = tenant
         self._signer = TokenSigner(secret, domain, tenant)
         self._clock: Clock = clock or _utcnow
-        self._events = EventBus()
+        self._events: EventBus[ReplyEvent] = EventBus()
         cleaned = gate(store)  # text from mail reaches any store cleaned
         correlator = Correlator(cleaned, self._signer, fallback, fallback_window, contact_resolver)
         self._pipeline = Pipeline(

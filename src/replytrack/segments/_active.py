@@ -11,7 +11,6 @@ each boundary was at the last refresh and where it is now.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from replytrack.errors import ConfigurationError, NotFoundError
-from replytrack.events import ReplyEvent
+from replytrack.events import EventBus, ReplyEvent
 from replytrack.models import require_aware
 from replytrack.protocols import MembershipStore
 from replytrack.segments import _ast as a
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
     from replytrack.tracker import Tracker
 
 __all__ = ["ActiveLists", "SegmentEvent"]
-
-log = logging.getLogger("replytrack.events")
 
 
 @attrs.frozen(kw_only=True)
@@ -70,7 +67,7 @@ class ActiveLists:
     tracker: Tracker
     _saved: dict[str, Segment] = attrs.field(factory=dict, init=False)
     _static: dict[str, Predicate] = attrs.field(factory=dict, init=False)
-    _subscribers: list[SegmentSubscriber] = attrs.field(factory=list, init=False)
+    _events: EventBus[SegmentEvent] = attrs.field(factory=lambda: EventBus("segment"), init=False)
     _lock: threading.RLock = attrs.field(factory=threading.RLock, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -168,15 +165,7 @@ class ActiveLists:
 
     def subscribe(self, callback: SegmentSubscriber) -> Callable[[], None]:
         """Call ``callback(SegmentEvent)`` for every join and leave; returns the unsubscriber."""
-        with self._lock:
-            self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if callback in self._subscribers:
-                    self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._events.subscribe(callback)
 
     # -- changes -------------------------------------------------------------------------
     def changed(
@@ -290,12 +279,6 @@ class ActiveLists:
             SegmentEvent(tenant=self._tenant, segment=s, contact_id=c, joined=j, at=when)
             for s, c, j in changes
         ]
-        subscribers = list(self._subscribers)
         for event in events:
-            for callback in subscribers:
-                try:
-                    callback(event)
-                except Exception:  # a subscriber's bug must not stop the others
-                    name = getattr(callback, "__qualname__", repr(callback))
-                    log.exception("segment subscriber %s failed for %s", name, event)
+            self._events.publish(event)  # failures are logged; the membership is stored
         return events
