@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Generic, TypeVar
 
 import attrs
@@ -24,6 +25,9 @@ class ReplyEvent:
       into one by ``reclassify``; published once per record, ever.
     * ``'reply.reclassified'``: ``reclassify`` changed the record's kind or subtype, from
       ``old_kind`` to ``reply.kind``; published on every change.
+    * ``'reply.automatic'``: ingest stored new automatic mail tied to a send (a bounce, an
+      out-of-office, a receipt...): ``reply.kind`` and ``reply.subtype`` say which, and
+      ``return_date`` is the out-of-office's return date when the message gave one.
     """
 
     tenant: str
@@ -31,6 +35,8 @@ class ReplyEvent:
     name: str = "reply.received"
     #: 'reply.reclassified': the kind before the change
     old_kind: MessageKind | None = None
+    #: 'reply.automatic': the date the sender says they are back, if the message gave one
+    return_date: date | None = None
 
     @property
     def new_kind(self) -> MessageKind:

@@ -295,12 +295,21 @@ class Pipeline:
         return results
 
     def publish(self, results: list[IngestResult]) -> list[IngestResult]:
-        """Send a reply event per new reply in ``results`` (subscriber errors join its
-        result) and log each quarantined message (logger ``replytrack``, WARNING)."""
+        """Send an event per new reply ('reply.received') and per new automatic mail
+        ('reply.automatic') in ``results`` (subscriber errors join its result) and log
+        each quarantined message (logger ``replytrack``, WARNING)."""
         published = []
         for result in results:
             if result.outcome is Outcome.REPLY and result.reply is not None:
                 errors = self.events.publish(ReplyEvent(tenant=self.tenant, reply=result.reply))
+                if errors:
+                    result = attrs.evolve(result, subscriber_errors=errors)
+            elif result.outcome is Outcome.AUTOMATIC and result.reply is not None:
+                back = None if result.verdict is None else result.verdict.return_date
+                event = ReplyEvent(
+                    tenant=self.tenant, reply=result.reply, name="reply.automatic", return_date=back
+                )
+                errors = self.events.publish(event)
                 if errors:
                     result = attrs.evolve(result, subscriber_errors=errors)
             elif result.outcome is Outcome.MALFORMED:

@@ -233,6 +233,18 @@ class Tracker:
         self.store.save_inbox(self.tenant, gone)
         return gone
 
+    def list_inboxes(self) -> list[Inbox]:
+        """Every inbox of the tenant, connected now or not, ordered by id."""
+        return self.store.list_inboxes(self.tenant)
+
+    def get_inbox(self, inbox_id: str) -> Inbox:
+        """The inbox with this id, every connected period included.
+
+        Raises:
+            UnknownInboxError: the inbox was never connected (a ``NotFoundError``).
+        """
+        return self._inbox(inbox_id)
+
     def _inbox(self, inbox_id: str) -> Inbox:
         inbox = self.store.get_inbox(self.tenant, inbox_id)
         if inbox is None:
@@ -598,6 +610,6 @@ class Tracker:
     # -- events ------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(ReplyEvent)`` once per new human reply, after it is stored
-        ('reply.received'), and once per change made by :meth:`reclassify`
-        ('reply.reclassified')."""
+        ('reply.received'), once per new automatic mail tied to a send ('reply.automatic'),
+        and once per change made by :meth:`reclassify` ('reply.reclassified')."""
         return self._events.subscribe(callback)
