@@ -16,6 +16,7 @@ import attrs
 from replytrack.errors import ConfigurationError
 from replytrack.models import (
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MatchStrategy,
@@ -136,6 +137,9 @@ class DryRunStore:
         return list(sends)
 
     def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
+        raise ConfigurationError("a dry run records nothing")
+
+    def set_delivery(self, tenant: str, send_id: str, delivery: DeliveryStatus) -> Send:
         raise ConfigurationError("a dry run records nothing")
 
     def set_reply_kind(

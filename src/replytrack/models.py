@@ -152,10 +152,16 @@ class MatchStrategy(enum.Enum):
 
 
 class DeliveryStatus(enum.Enum):
-    """What became of a send; a hard bounce makes it BOUNCED."""
+    """What became of a send, as its sending service reported it (``Tracker.record_delivery``);
+    only BOUNCED (a hard bounce) makes it undelivered in the reports."""
 
     SENT = "sent"
     BOUNCED = "bounced"
+    DELIVERED = "delivered"
+    #: a temporary failure: still counted as delivered
+    SOFT_BOUNCED = "soft_bounced"
+    #: the recipient marked it as spam: it was delivered
+    COMPLAINED = "complained"
 
 
 class ReplyToMode(enum.Enum):

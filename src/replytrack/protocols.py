@@ -12,7 +12,7 @@ another tenant's rows. The errors a method may raise are part of its contract:
 * ``add_sends``: :class:`~replytrack.errors.ConflictError` when a send id or
   Message-ID already exists in the tenant with other content; nothing of the
   batch is written then;
-* ``set_provider_message_id``, ``set_reply_kind`` and ``mark_announced``:
+* ``set_provider_message_id``, ``set_delivery``, ``set_reply_kind`` and ``mark_announced``:
   :class:`~replytrack.errors.NotFoundError` for an unknown send or reply.
 
 Text read from mail reaches a store cleaned (no NUL, no lone surrogates, ids at
@@ -30,6 +30,7 @@ import attrs
 
 from replytrack.models import (
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MessageKind,
@@ -106,6 +107,12 @@ class Store(Protocol):
 
     def set_provider_message_id(self, tenant: str, send_id: str, message_id: str) -> Send:
         """Record the Message-ID the sending service really used; returns the updated send."""
+
+    def set_delivery(self, tenant: str, send_id: str, delivery: DeliveryStatus) -> Send:
+        """Set a send's delivery status; returns the updated send. The report's ``bounced``
+        counts the send while its status is BOUNCED (or a hard bounce is stored for it),
+        once whatever the repeats. :class:`~replytrack.errors.NotFoundError` for an
+        unknown send."""
 
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         """Insert reply records in one transaction, skipping keys already stored.

@@ -32,6 +32,7 @@ from replytrack.headers import TokenSigner, new_send_id
 from replytrack.limits import DEFAULT_LIMITS, Limits
 from replytrack.models import (
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MessageKind,
@@ -73,6 +74,15 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _delivery(status: DeliveryStatus | str) -> DeliveryStatus:
+    webhook = [s.value for s in DeliveryStatus if s is not DeliveryStatus.SENT]
+    if isinstance(status, DeliveryStatus) and status is not DeliveryStatus.SENT:
+        return status
+    if isinstance(status, str) and status in webhook:
+        return DeliveryStatus(status)
+    raise ConfigurationError(f"a delivery status is one of {webhook}, got {status!r}")
 
 
 def _utcnow() -> datetime:
@@ -334,6 +344,26 @@ class Tracker:
         """Record the Message-ID the sending service really used; both ids then match."""
         return self.store.set_provider_message_id(self.tenant, send_id, message_id)
 
+    def record_delivery(
+        self, send_id: str, status: DeliveryStatus | str, *, override: bool = False
+    ) -> Send:
+        """Record what the sending service's webhook says became of a send: 'delivered',
+        'bounced' (a hard bounce: the report's ``bounced`` counts it, ``delivered`` not),
+        'soft_bounced' or 'complained' (both still delivered). Repeating a call changes
+        nothing. A hard bounce stands against a later other status (webhooks arrive out of
+        order, and a late bounce follows 'delivered'); ``override=True`` corrects it.
+
+        Raises:
+            NotFoundError: no such send in this tenant.
+            ConfigurationError: ``status`` is not one of those.
+        """
+        wanted = _delivery(status)
+        if not override and wanted is not DeliveryStatus.BOUNCED:
+            send = self.store.get_sends(self.tenant, [send_id]).get(send_id)
+            if send is not None and send.delivery is DeliveryStatus.BOUNCED:
+                return send
+        return self.store.set_delivery(self.tenant, send_id, wanted)
+
     # -- ingest ------------------------------------------------------------------
     def ingest(
         self, inbox_id: str | None, raw: bytes, received_at: datetime | None = None
@@ -571,6 +601,21 @@ class Tracker:
         """
         require_contact(self.store, self.tenant, contact_id)
         return self.store.contact_properties(self.tenant, contact_id)
+
+    def contact_properties_many(self, contact_ids: Iterable[str]) -> dict[str, ContactProperties]:
+        """:meth:`contact_properties` of each contact, by id in the order given (an id
+        given twice appears once); every id is checked before any is read.
+
+        Raises:
+            NotFoundError: one of the ids was never sent to (the first such, with the
+                closest id).
+        """
+        wanted = list(dict.fromkeys(contact_ids))
+        known = self.store.get_contacts(self.tenant, wanted)
+        for contact_id in wanted:
+            if contact_id not in known:
+                require_contact(self.store, self.tenant, contact_id)
+        return {c: self.store.contact_properties(self.tenant, c) for c in wanted}
 
     def timeline(self, contact_id: str) -> list[TimelineEntry]:
         """One entry per human reply of the contact, newest first.

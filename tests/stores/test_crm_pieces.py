@@ -1,5 +1,6 @@
 """What a CRM expects of the Tracker (issue 12), on MemoryStore, SQLite and PostgreSQL:
-inboxes listed and fetched, and an event for each new automatic mail tied to a send."""
+inboxes listed and fetched, an event for each new automatic mail tied to a send, and
+delivery recorded from the sending service's webhook."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from store_helpers import empty_postgres
 
 from replytrack import (
+    ConfigurationError,
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MemoryStore,
@@ -171,3 +174,75 @@ def test_a_failing_subscriber_to_automatic_mail_is_reported_and_the_record_kept(
     assert result.outcome is Outcome.AUTOMATIC
     assert [e.event.name for e in result.subscriber_errors] == ["reply.automatic"]
     assert tracker.report("spring").bounced == 1
+
+
+# -- record_delivery ------------------------------------------------------------------
+def delivery(tracker: Tracker) -> tuple[int, int, int]:
+    report = tracker.report("spring")
+    return (report.sent, report.bounced, report.delivered)
+
+
+def test_a_webhook_hard_bounce_counts_against_delivery_once_however_often_it_comes(
+    tracker: Tracker,
+) -> None:
+    bob, carol, dave = tracker.record_sends(SPRING, PEOPLE, sent_at=at(1))
+    assert tracker.record_delivery(bob.id, "bounced").delivery is DeliveryStatus.BOUNCED
+    tracker.record_delivery(bob.id, DeliveryStatus.BOUNCED)
+    tracker.record_delivery(carol.id, "delivered")
+    tracker.record_delivery(carol.id, "complained")
+    tracker.record_delivery(dave.id, "soft_bounced")
+    assert delivery(tracker) == (3, 1, 2)
+    human = tracker.ingest("sales", make_reply(carol), received_at=at(2))
+    assert human.outcome is Outcome.REPLY
+    assert tracker.report("spring").reply_rate == 0.5
+
+
+def test_a_hard_bounce_stands_against_later_statuses_unless_overridden(
+    tracker: Tracker,
+) -> None:
+    (bob,) = tracker.record_sends(SPRING, PEOPLE[:1], sent_at=at(1))
+    tracker.record_delivery(bob.id, "bounced")
+    late = tracker.record_delivery(bob.id, "delivered")  # out of order: the bounce stands
+    assert late.delivery is DeliveryStatus.BOUNCED
+    assert delivery(tracker) == (1, 1, 0)
+    fixed = tracker.record_delivery(bob.id, "delivered", override=True)
+    assert fixed.delivery is DeliveryStatus.DELIVERED
+    assert delivery(tracker) == (1, 0, 1)
+
+
+def test_a_send_bounced_by_webhook_and_by_bounce_message_counts_once(tracker: Tracker) -> None:
+    (bob,) = tracker.record_sends(SPRING, PEOPLE[:1], sent_at=at(1))
+    tracker.record_delivery(bob.id, "bounced")
+    assert tracker.ingest("sales", bounce_of(bob), received_at=at(2)).outcome is Outcome.AUTOMATIC
+    assert delivery(tracker) == (1, 1, 0)
+
+
+def test_an_unknown_send_or_status_is_refused_and_changes_nothing(tracker: Tracker) -> None:
+    (bob,) = tracker.record_sends(SPRING, PEOPLE[:1], sent_at=at(1))
+    with pytest.raises(NotFoundError, match="no send 'nope'"):
+        tracker.record_delivery("nope", "bounced")
+    for wrong in ("hard", "sent", DeliveryStatus.SENT, None):
+        with pytest.raises(ConfigurationError, match="a delivery status is one of"):
+            tracker.record_delivery(bob.id, wrong)  # type: ignore[arg-type]
+    assert delivery(tracker) == (1, 0, 1)
+
+
+# -- contact_properties_many ----------------------------------------------------------
+def test_properties_of_many_contacts_equal_each_ones_in_the_order_given(
+    tracker: Tracker,
+) -> None:
+    _, carol, _ = tracker.record_sends(SPRING, PEOPLE, sent_at=at(1))
+    tracker.ingest("sales", make_reply(carol), received_at=at(2))
+    tracker.ingest("sales", make_reply(carol, body="And another thing.\n"), received_at=at(3))
+    many = tracker.contact_properties_many(["dave", "carol", "bob", "carol"])
+    assert list(many) == ["dave", "carol", "bob"]
+    assert many == {c: tracker.contact_properties(c) for c in ("dave", "carol", "bob")}
+    assert (many["carol"].reply_count, many["carol"].first_reply_at) == (2, at(2))
+    assert not many["bob"].replied
+    assert tracker.contact_properties_many([]) == {}
+
+
+def test_one_unknown_contact_among_many_raises_with_the_closest_id(tracker: Tracker) -> None:
+    tracker.record_sends(SPRING, PEOPLE, sent_at=at(1))
+    with pytest.raises(NotFoundError, match=r"no contact 'carl' .*did you mean 'carol'"):
+        tracker.contact_properties_many(["bob", "carl", "zed"])

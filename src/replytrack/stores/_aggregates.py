@@ -22,7 +22,15 @@ from replytrack.models import DeliveryStatus, MatchStrategy, MessageKind, Reply,
 from replytrack.reports import ContactProperties, EmailReport, is_hard_bounce
 from replytrack.stores._rows import from_micros, micros
 
-__all__ = ["Deltas", "DuplicateKey", "Tx", "read_contact", "read_report", "send_counters"]
+__all__ = [
+    "Deltas",
+    "DuplicateKey",
+    "Tx",
+    "delivery_counters",
+    "read_contact",
+    "read_report",
+    "send_counters",
+]
 
 
 class DuplicateKey(Exception):
@@ -186,6 +194,17 @@ def send_counters(tx: Tx, tenant: str, sends: Collection[Send]) -> None:
             bounced.append((tenant, send.email_id, send.id, 1, 0))
     for email, _send, total in tx.bulk_returning(*_BOUNCES[:2], sorted(bounced), _BOUNCES[2]):
         counters[email, "bounced"] += _crossing(total - 1, total)
+    add_counters(tx, tenant, counters)
+
+
+def delivery_counters(tx: Tx, tenant: str, send: Send, step: int) -> None:
+    """Count ``send`` in (+1) or out (-1) of its email's bounced sends on delivery."""
+    if not step:
+        return
+    row = [(tenant, send.email_id, send.id, step, 0)]
+    counters: Counter[tuple[str, str]] = Counter()
+    for email, _send, total in tx.bulk_returning(*_BOUNCES[:2], row, _BOUNCES[2]):
+        counters[email, "bounced"] += _crossing(total - step, total)
     add_counters(tx, tenant, counters)
 
 

@@ -21,6 +21,7 @@ from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import (
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MatchStrategy,
@@ -35,6 +36,7 @@ from replytrack.stores._aggregates import (
     Deltas,
     DuplicateKey,
     Tx,
+    delivery_counters,
     read_contact,
     read_report,
     send_counters,
@@ -305,6 +307,27 @@ class SQLStore(SegmentQueries, LeaseQueries, abc.ABC):
 
         return self._transact(work)
 
+    def set_delivery(self, tenant: str, send_id: str, delivery: DeliveryStatus) -> Send:
+        status = DeliveryStatus(delivery)
+
+        def work(tx: Tx) -> Send:
+            sql = f"SELECT {r.SEND_COLUMNS} FROM sends WHERE tenant = ? AND id = ?"
+            rows = tx.query(sql + tx.for_update, (tenant, send_id))
+            if not rows:
+                raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
+            send = r.send_from_row(rows[0])
+            if send.delivery is status:
+                return send
+            tx.execute(
+                "UPDATE sends SET delivery = ? WHERE tenant = ? AND id = ?",
+                (status.value, tenant, send_id),
+            )
+            bounced = DeliveryStatus.BOUNCED
+            delivery_counters(tx, tenant, send, (status is bounced) - (send.delivery is bounced))
+            return attrs.evolve(send, delivery=status)
+
+        return self._transact(work)
+
     # -- replies -----------------------------------------------------------------
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:
         if not replies:
@@ -518,6 +541,9 @@ def _key(send: Send) -> tuple[str, str] | None:
 
 
 def _same_send(stored: Send, given: Send) -> bool:
-    """Re-adding a send is a no-op when it matches; the provider id is not compared (as
-    MemoryStore): the stored one, recorded later, is kept."""
-    return attrs.evolve(stored, provider_message_id=given.provider_message_id) == given
+    """Re-adding a send is a no-op when it matches; the provider id and the delivery are
+    not compared (as MemoryStore): the stored ones, recorded later, are kept."""
+    kept = attrs.evolve(
+        stored, provider_message_id=given.provider_message_id, delivery=given.delivery
+    )
+    return kept == given

@@ -13,6 +13,7 @@ from replytrack.errors import ConflictError, NotFoundError
 from replytrack.headers import normalise_msg_id
 from replytrack.models import (
     Contact,
+    DeliveryStatus,
     Inbox,
     MarketingEmail,
     MatchStrategy,
@@ -169,7 +170,12 @@ class MemoryStore:
             for send in sends:
                 existing = data.sends.get(send.id) or batch.get(send.id)
                 if existing is not None:
-                    if attrs.evolve(existing, provider_message_id=send.provider_message_id) != send:
+                    mine = attrs.evolve(
+                        existing,
+                        provider_message_id=send.provider_message_id,
+                        delivery=send.delivery,
+                    )
+                    if mine != send:
                         raise ConflictError(f"send {send.id!r} already exists with other content")
                     kept.append(existing)
                     continue
@@ -235,6 +241,16 @@ class MemoryStore:
             send = attrs.evolve(send, provider_message_id=message_id)
             data.sends[send_id] = send
             data.by_message_id[msg_id] = send_id
+            return send
+
+    def set_delivery(self, tenant: str, send_id: str, delivery: DeliveryStatus) -> Send:
+        with self._lock:
+            data = self._t(tenant)
+            send = data.sends.get(send_id)
+            if send is None:
+                raise NotFoundError(f"no send {send_id!r} in tenant {tenant!r}")
+            send = attrs.evolve(send, delivery=DeliveryStatus(delivery))
+            data.sends[send_id] = send
             return send
 
     def add_replies(self, tenant: str, replies: Sequence[Reply]) -> list[bool]:

@@ -39,6 +39,7 @@ from replytrack.models import (
 from replytrack.protocols import SharedStore, Store
 from replytrack.reports import compute_contact_properties, compute_report
 from replytrack.testing._contract_attach import AttachContract
+from replytrack.testing._contract_delivery import DeliveryContract
 from replytrack.testing._contract_lease import LeaseContract
 from replytrack.testing._contract_retries import RetryContract
 from replytrack.testing._contract_safety import SafetyContract
@@ -68,7 +69,7 @@ def reply_to(send: Send, inbound_id: str, *, hours: float = 1.0, **changes: Any)
 
 
 @pytest.mark.replytrack_contract
-class StoreContract(SafetyContract, AttachContract, RetryContract, LeaseContract):
+class StoreContract(SafetyContract, AttachContract, RetryContract, LeaseContract, DeliveryContract):
     """Conformance tests for a Store; override the ``store`` fixture.
 
     The tests on the quarantine, text from mail, counts across batches and exact
@@ -77,7 +78,8 @@ class StoreContract(SafetyContract, AttachContract, RetryContract, LeaseContract
     :class:`~replytrack.testing._contract_attach.AttachContract`; those on inbox periods,
     idempotent sends, refused overrides and untracked bounces from
     :class:`~replytrack.testing._contract_retries.RetryContract`; those on leases from
-    :class:`~replytrack.testing._contract_lease.LeaseContract`.
+    :class:`~replytrack.testing._contract_lease.LeaseContract`; those on delivery set by
+    the sending service from :class:`~replytrack.testing._contract_delivery.DeliveryContract`.
     """
 
     @pytest.fixture
