@@ -10,9 +10,7 @@ import pytest
 
 from replytrack import MaildirSource, MboxSource, MemorySource, SourceError
 
-EXAMPLE_MBOX = (
-    Path(__file__).resolve().parent.parent / "examples" / "sample" / "sales.mbox"
-)
+EXAMPLE_MBOX = Path(__file__).resolve().parent.parent / "examples" / "sample" / "sales.mbox"
 
 
 def write_mbox(path: Path, count: int) -> None:
