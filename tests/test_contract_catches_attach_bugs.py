@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from _pytest.outcomes import Skipped
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from broken_stores import failing_contract_tests
 from replytrack import MemoryStore, Reply
-from replytrack.testing import StoreContract, store_state_machine
+from replytrack.testing import store_state_machine
 from replytrack.testing._contract_attach import AttachContract
 
 
@@ -47,21 +47,7 @@ class ForgetsRepliesAnnouncedAtIngest(MemoryStore):
         return first
 
 
-CONTRACT_TESTS = sorted(name for name in dir(StoreContract) if name.startswith("test_"))
 ATTACH_TESTS = {name for name in vars(AttachContract) if name.startswith("test_")}
-
-
-def failing_contract_tests(factory: type[MemoryStore]) -> set[str]:
-    """The names of the StoreContract tests a fresh store from ``factory`` fails."""
-    failed = set()
-    for name in CONTRACT_TESTS:
-        try:
-            getattr(StoreContract(), name)(factory())
-        except AssertionError:
-            failed.add(name)
-        except Skipped:
-            pass
-    return failed
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 import attrs
 import pytest
-from _pytest.outcomes import Skipped
 
+from broken_stores import failing_contract_tests
 from replytrack import DeliveryStatus, EmailReport, MemoryStore, Send
 from replytrack.reports import is_hard_bounce
-from replytrack.testing import StoreContract, make_send
+from replytrack.testing import make_send
 from replytrack.testing._contract_delivery import DeliveryContract
 
 
@@ -66,7 +66,6 @@ class ResetsASendAddedAgain(MemoryStore):
         return super().add_sends(tenant, sends)
 
 
-CONTRACT_TESTS = sorted(name for name in dir(StoreContract) if name.startswith("test_"))
 DELIVERY_TESTS = {name for name in vars(DeliveryContract) if name.startswith("test_")}
 ONCE = "test_a_hard_bounce_set_on_a_send_counts_once_however_often_it_is_set"
 BACK = "test_other_statuses_count_as_delivered_and_a_change_back_uncounts"
@@ -74,19 +73,6 @@ BOTH = "test_a_send_bounced_by_status_and_by_message_counts_once"
 MARKED = "test_a_hard_bounce_on_a_send_marked_bounced_counts_once"  # an older contract test
 AGAIN = "test_a_send_added_again_keeps_the_delivery_set_since"
 UNKNOWN = "test_setting_the_delivery_of_an_unknown_send_raises_not_found"
-
-
-def failing_contract_tests(factory: type[MemoryStore]) -> set[str]:
-    """The names of the StoreContract tests a fresh store from ``factory`` fails."""
-    failed = set()
-    for name in CONTRACT_TESTS:
-        try:
-            getattr(StoreContract(), name)(factory())
-        except (AssertionError, pytest.fail.Exception):
-            failed.add(name)
-        except Skipped:
-            pass
-    return failed
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from _pytest.outcomes import Skipped
 
+from broken_stores import failing_contract_tests
 from replytrack import MemoryStore
-from replytrack.testing import StoreContract
 from replytrack.testing._contract_lease import LeaseContract
 
 
@@ -80,20 +79,7 @@ class OneLeaseForAllTenants(MemoryStore):
         return super().release_lease("", name, holder)
 
 
-CONTRACT_TESTS = sorted(name for name in dir(StoreContract) if name.startswith("test_"))
 LEASE_TESTS = {name for name in vars(LeaseContract) if name.startswith("test_")}
-
-
-def failing_contract_tests(factory: type[MemoryStore]) -> set[str]:
-    failed = set()
-    for name in CONTRACT_TESTS:
-        try:
-            getattr(StoreContract(), name)(factory())
-        except AssertionError:
-            failed.add(name)
-        except Skipped:
-            pass
-    return failed
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,10 @@ from typing import Any
 
 import attrs
 import pytest
-from _pytest.outcomes import Skipped
 
+from broken_stores import failing_contract_tests
 from replytrack import EmailReport, Inbox, MemoryStore, MessageKind, NotFoundError, Reply, Send
 from replytrack.reports import compute_report
-from replytrack.testing import StoreContract
 from replytrack.testing._contract_retries import RetryContract
 
 
@@ -113,7 +112,6 @@ class SkipsUntrackedBounces(MemoryStore):
         return compute_report(email_id, sends, replies)
 
 
-CONTRACT_TESTS = sorted(name for name in dir(StoreContract) if name.startswith("test_"))
 RETRY_TESTS = {name for name in vars(RetryContract) if name.startswith("test_")}
 PERIODS = "test_an_inbox_keeps_every_connected_period_to_the_microsecond"
 AGAIN = "test_a_send_added_again_under_its_key_returns_the_first_and_stores_nothing"
@@ -122,19 +120,6 @@ RESENDS = "test_sends_without_a_key_are_resends_and_always_stored"
 PER_EMAIL = "test_a_key_is_unique_per_email_and_tenant"
 OVERRIDE = "test_set_reply_kind_refuses_a_kind_or_subtype_that_does_not_fit_and_changes_nothing"
 BOUNCE = "test_a_hard_bounce_of_an_untracked_send_counts_against_delivery"
-
-
-def failing_contract_tests(factory: type[MemoryStore]) -> set[str]:
-    """The names of the StoreContract tests a fresh store from ``factory`` fails."""
-    failed = set()
-    for name in CONTRACT_TESTS:
-        try:
-            getattr(StoreContract(), name)(factory())
-        except (AssertionError, pytest.fail.Exception):
-            failed.add(name)
-        except Skipped:
-            pass
-    return failed
 
 
 @pytest.mark.parametrize(

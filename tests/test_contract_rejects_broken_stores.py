@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 import attrs
 import pytest
-from _pytest.outcomes import Skipped
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
+from broken_stores import CONTRACT_TESTS, failing_contract_tests
 from replytrack import MemoryStore, MessageKind, Reply
 from replytrack.reports import ContactProperties, EmailReport
 from replytrack.testing import StoreContract, store_state_machine
@@ -80,22 +80,8 @@ class WholeSeconds(MemoryStore):
         return super().add_replies(tenant, cut)
 
 
-CONTRACT_TESTS = sorted(name for name in dir(StoreContract) if name.startswith("test_"))
 # The tests StoreContract had before SafetyContract: the broken stores passed all of them.
 EARLIER_TESTS = {name for name in vars(StoreContract) if name.startswith("test_")}
-
-
-def failing_contract_tests(factory: type[MemoryStore]) -> set[str]:
-    """The names of the StoreContract tests a fresh store from ``factory`` fails."""
-    failed = set()
-    for name in CONTRACT_TESTS:
-        try:
-            getattr(StoreContract(), name)(factory())
-        except AssertionError:
-            failed.add(name)
-        except Skipped:
-            pass
-    return failed
 
 
 @pytest.mark.parametrize(
