@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -291,11 +290,18 @@ class IntegratorStore:
 
     inner: MemoryStore
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
-    def get_contacts(self, tenant: str, contact_ids: Collection[str]) -> dict[str, Contact]:
-        return self.inner.get_contacts(tenant, contact_ids)
+def _delegate(name: str) -> Any:
+    def method(self: IntegratorStore, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    return method
+
+
+# Methods defined on the class, not found through __getattr__: from Python 3.12 on,
+# isinstance() with a runtime protocol looks attributes up statically.
+for _name in (n for n in dir(ListingStore) if not n.startswith("_")):
+    setattr(IntegratorStore, _name, _delegate(_name))
 
 
 def test_an_integrators_listing_store_gets_segments_without_sql(world: World) -> None:
