@@ -8,6 +8,7 @@ IMMEDIATE`` and wait up to ``timeout`` seconds for another process to finish.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -92,6 +93,14 @@ class SQLiteStore(SQLStore):
         except BaseException:
             self._conn.close()
             raise
+
+    def __del__(self) -> None:
+        # A store never closed releases its file when collected, instead of leaving
+        # Python 3.13's "unclosed database" ResourceWarning to the program that forgot.
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def _open(self) -> None:
         """Refuse a newer schema before writing anything, then switch to WAL and migrate."""
