@@ -439,8 +439,12 @@ def test_inboxes_and_sends_stored_before_version_6_keep_their_period_and_get_key
 ) -> None:
     if kind == "sqlite":
         path = tmp_path / "v5.db"
-        with sqlite3.connect(path) as conn:
-            _database_at_version_5(conn.execute, sqlite=True)
+        conn = sqlite3.connect(path)  # "with" would commit but never close it
+        try:
+            with conn:
+                _database_at_version_5(conn.execute, sqlite=True)
+        finally:
+            conn.close()
         url = f"sqlite:///{path}"
     else:
         psycopg = pytest.importorskip("psycopg")
